@@ -1,0 +1,8 @@
+"""Elastic Weight Consolidation for spaCy: fine-tune a trained pipeline without forgetting."""
+
+from .ewc import EWC, VectorDict
+from .spacy_wrapper import EWCModelWrapper, create_ewc_pipe
+
+__version__ = "0.2.0"
+
+__all__ = ["EWC", "VectorDict", "EWCModelWrapper", "create_ewc_pipe", "__version__"]

@@ -1,0 +1,351 @@
+"""The EWC state of one pipeline component: θ*, the diagonal Fisher F and λ."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
+
+import numpy
+from spacy.language import Language
+from spacy.pipeline import TrainablePipe
+from thinc.api import Model
+
+from ..errors import Errors, Warnings
+from . import math as ewc_math
+from .fisher import make_examples, squared_gradient_sums
+from .params import ParamRef, collect_params, iter_params, structure_signature
+from .vector_dict import VectorDict
+
+logger = logging.getLogger("spacy_ewc")
+
+DEFAULT_LAMBDA = 1000.0
+DEFAULT_NORMALIZATION = "mean"
+STATE_FORMAT = 1
+_META_FILE = "ewc.json"
+_ARRAYS_FILE = "arrays.npz"
+
+
+def resolve_pipe(pipe: Any, pipe_name: Optional[str]) -> Tuple[TrainablePipe, Optional[Language], str]:
+    """The component to protect, the Language around it (if given) and its name."""
+    if isinstance(pipe, Language):
+        name = pipe_name or "ner"
+        if name not in pipe.pipe_names:
+            raise ValueError(Errors.E002.format(name=name, names=", ".join(pipe.pipe_names)))
+        component = pipe.get_pipe(name)
+        if not isinstance(component, TrainablePipe):
+            raise TypeError(Errors.E003.format(name=name, type=type(component).__name__))
+        return component, pipe, name
+    if isinstance(pipe, TrainablePipe):
+        return pipe, None, pipe.name
+    raise TypeError(Errors.E001.format(type=type(pipe).__name__))
+
+
+def unwrap(model: Model) -> Model:
+    """The model inside an EWCModelWrapper, or the model itself."""
+    return getattr(model, "wrapped_model", model)
+
+
+def check_lambda(value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(Errors.E008.format(value=value)) from None
+    if isinstance(value, bool) or not math.isfinite(number) or number < 0:
+        raise ValueError(Errors.E008.format(value=value))
+    return number
+
+
+class EWC:
+    """Elastic Weight Consolidation for one spaCy component.
+
+    Captures the trained parameters θ* of every array in the component's model tree and
+    their diagonal Fisher information F from `data`; during later training
+    `apply_ewc_penalty_to_gradients` adds λ·F·(θ−θ*) to the gradients.
+
+    pipe: a `Language` (the component is `pipe_name`, default "ner") or a `TrainablePipe`.
+    data: Examples, (text, annotations) tuples, texts or Docs to estimate F from.
+    lambda_: strength of the penalty, on the scale set by `normalize`.
+    fisher: "empirical" (gold annotations), "predicted" (the model's own predictions as
+        targets: raw text is enough) or "auto" (empirical when every item is annotated).
+    normalize: "mean" (default: F divided by its mean, so λ is an L2 strength for an
+        average parameter), "max", or None for the raw Fisher.
+    """
+
+    def __init__(
+        self,
+        pipe: Union[Language, TrainablePipe],
+        data: Iterable,
+        lambda_: float = DEFAULT_LAMBDA,
+        pipe_name: Optional[str] = None,
+        *,
+        fisher: str = "auto",
+        normalize: Optional[str] = DEFAULT_NORMALIZATION,
+        progress: Optional[Callable] = None,
+    ):
+        component, nlp, name = resolve_pipe(pipe, pipe_name)
+        self.lambda_ = check_lambda(lambda_)
+        if normalize not in ewc_math.NORMALIZATIONS:
+            raise ValueError(
+                f"normalize must be one of {ewc_math.NORMALIZATIONS}, not {normalize!r}"
+            )
+        self.pipe = component
+        self.pipe_name = name
+        self.model = unwrap(component.model)
+        self.normalize = normalize
+        self._refs = collect_params(self.model, name)
+        self.theta_star = self._capture_current_parameters(copy=True)
+        examples, self.fisher_kind = make_examples(data, fisher, component, nlp)
+        self._progress = progress
+        self.fisher_matrix = self._compute_fisher_matrix(examples)
+        self._reset_cache()
+
+    # ------------------------------------------------------------------ capture
+
+    def _capture_current_parameters(self, copy: bool = False) -> VectorDict:
+        """Current parameters of every array in the tree, keyed by path; copies if `copy`."""
+        params = VectorDict()
+        for ref in iter_params(self.model):
+            value = ref.node.get_param(ref.name)
+            params[ref.key] = value.copy() if copy else value
+        return params
+
+    def _compute_fisher_matrix(self, examples: Iterable) -> VectorDict:
+        """Diagonal Fisher: mean over examples of per-example squared gradients.
+
+        Normalised as set by `self.normalize`; the divisor is kept in `fisher_scale`.
+        Also sets `n_examples` and the unnormalised `fisher_raw`.
+        """
+        examples = list(examples)
+        if not examples:
+            raise ValueError(Errors.E006)
+        refs = collect_params(self.model, self.pipe_name)
+        sums = squared_gradient_sums(self.pipe, examples, refs, progress=self._progress)
+        if not any(float(s.max()) > 0.0 for s in sums.values() if s.size):
+            raise ValueError(Errors.E017.format(name=self.pipe_name))
+        self.n_examples = len(examples)
+        self.fisher_raw = VectorDict((k, v / self.n_examples) for k, v in sums.items())
+        scaled, self.fisher_scale = ewc_math.normalize(self.fisher_raw, self.normalize)
+        return VectorDict(scaled)
+
+    # ------------------------------------------------------------------ penalty
+
+    def set_lambda(self, lambda_: float) -> None:
+        """Change the strength of the penalty (a finite number >= 0)."""
+        self.lambda_ = check_lambda(lambda_)
+        self._scaled = {}
+
+    def compute_ewc_penalty(self) -> float:
+        """½ Σ F (θ − θ*)² at the current parameters (without λ)."""
+        params = self._current_params()
+        return ewc_math.penalty(params, self.theta_star, self.fisher_matrix)
+
+    def compute_drift(self) -> float:
+        """Fisher-weighted drift Σ F (θ − θ*)²: how far the model moved where it matters."""
+        return 2.0 * self.compute_ewc_penalty()
+
+    def ewc_loss(self, task_loss: float) -> float:
+        """task_loss + λ · ½ Σ F (θ − θ*)²."""
+        return task_loss + self.lambda_ * self.compute_ewc_penalty()
+
+    def compute_gradient_penalty(self) -> VectorDict:
+        """λ·F·(θ − θ*) for every key of `theta_star`."""
+        out = VectorDict()
+        for key, node, name, anchor, scaled in self._resolved(self.model):
+            out[key] = ewc_math.penalty_gradient(node.get_param(name), anchor, scaled)
+        return out
+
+    def apply_ewc_penalty_to_gradients(self, model: Optional[Model] = None) -> None:
+        """Add λ·F·(θ − θ*) to the gradient of every protected parameter, in place.
+
+        Parameters that have no gradient in this step get one, so the pull towards θ*
+        acts at every optimizer step. `model` defaults to the component's model; the
+        wrapper passes itself so a deep copy of a wrapped model penalises the copy.
+        """
+        if self.lambda_ == 0.0:
+            return
+        for _key, node, name, anchor, scaled, buffer in self._resolved_with_buffers(model or self.model):
+            node.inc_grad(name, ewc_math.penalty_gradient(node.get_param(name), anchor, scaled, out=buffer))
+
+    # ------------------------------------------------------------------ internals
+
+    def _reset_cache(self) -> None:
+        self._scaled: Dict[str, Any] = {}
+        self._buffers: Dict[str, Any] = {}
+        self._signature: Dict[int, Tuple[int, ...]] = {}
+        self._resolution: Dict[int, List[Tuple[str, Model, str, Any, Any, Any]]] = {}
+        self._warned = False
+
+    def _current_params(self) -> Dict[str, Any]:
+        return {key: node.get_param(name) for key, node, name, _, _ in self._resolved(self.model)}
+
+    def _resolved(self, model: Model):
+        return [entry[:5] for entry in self._resolved_with_buffers(model)]
+
+    def _resolved_with_buffers(self, model: Model):
+        """(key, node, name, θ*, λF, buffer) per protected array of `model`.
+
+        Recomputed only when the tree's nodes change (a layer replaced by resize_output),
+        so the per-update path builds no strings and walks the tree once.
+        """
+        signature = structure_signature(model)
+        cached = self._resolution.get(id(model))
+        if cached is not None and self._signature.get(id(model)) == signature and self._scaled:
+            return cached
+        refs = {ref.key: ref for ref in iter_params(model)}
+        self._match(refs)
+        entries = []
+        for key, anchor in self.theta_star.items():
+            ref = refs[key]
+            if key not in self._scaled:
+                self._scaled[key] = self.fisher_matrix[key] * self.lambda_
+            buffer = self._buffers.get(key)
+            if buffer is None or buffer.shape != anchor.shape:
+                buffer = self._buffers[key] = numpy.empty_like(anchor)
+            entries.append((key, ref.node, ref.name, anchor, self._scaled[key], buffer))
+        self._resolution = {id(model): entries}
+        self._signature = {id(model): signature}
+        return entries
+
+    def _match(self, refs: Dict[str, ParamRef]) -> None:
+        """Check the state against the model; grow θ* and F where an output layer grew."""
+        missing = [key for key in self.theta_star if key not in refs]
+        if missing:
+            raise ValueError(
+                Errors.E012.format(problem=f"the model has no parameter {', '.join(missing[:5])}")
+            )
+        for key, ref in refs.items():
+            if key not in self.theta_star:
+                continue
+            param = ref.node.get_param(ref.name)
+            anchor = self.theta_star[key]
+            if param.shape == anchor.shape:
+                continue
+            try:
+                self.theta_star[key] = ewc_math.grow(anchor, param.shape, param)
+                self.fisher_matrix[key] = ewc_math.grow(
+                    self.fisher_matrix[key], param.shape, numpy.zeros_like(param)
+                )
+                if getattr(self, "fisher_raw", None) is not None and key in self.fisher_raw:
+                    self.fisher_raw[key] = ewc_math.grow(
+                        self.fisher_raw[key], param.shape, numpy.zeros_like(param)
+                    )
+            except ValueError:
+                raise ValueError(
+                    Errors.E012.format(
+                        problem=f"parameter {key} has shape {param.shape}, the state "
+                        f"{anchor.shape}, and it did not grow"
+                    )
+                ) from None
+            self._scaled.pop(key, None)
+            logger.info(
+                "EWC: %s grew from %s to %s; new entries have zero importance",
+                key, anchor.shape, param.shape,
+            )
+        extra = [key for key in refs if key not in self.theta_star]
+        if extra and not self._warned:
+            self._warned = True
+            logger.warning(
+                Warnings.W001.format(count=len(extra), name=self.pipe_name, keys=", ".join(extra))
+            )
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def keys(self) -> List[str]:
+        return list(self.theta_star)
+
+    def to_disk(self, path: Union[str, Path]) -> None:
+        """Save θ*, F, λ and the settings to the folder `path` (created if needed)."""
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        keys = self.keys
+        arrays = {}
+        for i, key in enumerate(keys):
+            arrays[f"theta_star_{i}"] = _host(self.theta_star[key])
+            arrays[f"fisher_{i}"] = _host(self.fisher_matrix[key])
+            raw = getattr(self, "fisher_raw", None)
+            if raw is not None and key in raw:
+                arrays[f"fisher_raw_{i}"] = _host(raw[key])
+        numpy.savez(path / _ARRAYS_FILE, **arrays)
+        meta = {
+            "format": STATE_FORMAT,
+            "pipe_name": self.pipe_name,
+            "lambda": self.lambda_,
+            "fisher_kind": self.fisher_kind,
+            "normalize": self.normalize,
+            "fisher_scale": self.fisher_scale,
+            "n_examples": self.n_examples,
+            "keys": keys,
+            "shapes": [list(self.theta_star[key].shape) for key in keys],
+        }
+        (path / _META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf8")
+
+    @classmethod
+    def from_disk(
+        cls,
+        path: Union[str, Path],
+        pipe: Union[Language, TrainablePipe],
+        pipe_name: Optional[str] = None,
+    ) -> EWC:
+        """Load a state saved by `to_disk` and check it against `pipe`'s model."""
+        path = Path(path)
+        meta_path, arrays_path = path / _META_FILE, path / _ARRAYS_FILE
+        if not meta_path.is_file() or not arrays_path.is_file():
+            raise FileNotFoundError(
+                Errors.E013.format(path=path, files=f"{_META_FILE}, {_ARRAYS_FILE}")
+            )
+        meta = json.loads(meta_path.read_text(encoding="utf8"))
+        if meta.get("format") != STATE_FORMAT:
+            raise ValueError(
+                Errors.E015.format(path=path, found=meta.get("format"), expected=STATE_FORMAT)
+            )
+        component, _, name = resolve_pipe(pipe, pipe_name or meta["pipe_name"])
+        self = cls.__new__(cls)
+        self.pipe = component
+        self.pipe_name = name
+        self.model = unwrap(component.model)
+        self._refs = collect_params(self.model, name)
+        self.lambda_ = check_lambda(meta["lambda"])
+        self.fisher_kind = meta["fisher_kind"]
+        self.normalize = meta["normalize"]
+        self.fisher_scale = meta["fisher_scale"]
+        self.n_examples = meta["n_examples"]
+        self._progress = None
+        self.theta_star, self.fisher_matrix, self.fisher_raw = VectorDict(), VectorDict(), VectorDict()
+        with numpy.load(arrays_path, allow_pickle=False) as arrays:
+            for i, key in enumerate(meta["keys"]):
+                self.theta_star[key] = arrays[f"theta_star_{i}"]
+                self.fisher_matrix[key] = arrays[f"fisher_{i}"]
+                if f"fisher_raw_{i}" in arrays:
+                    self.fisher_raw[key] = arrays[f"fisher_raw_{i}"]
+        self._reset_cache()
+        self._match({ref.key: ref for ref in iter_params(self.model)})
+        return self
+
+    def __deepcopy__(self, memo):
+        """Copy the arrays and the model (through `memo`), share the component."""
+        import copy
+
+        new = self.__class__.__new__(self.__class__)
+        memo[id(self)] = new
+        for attr, value in self.__dict__.items():
+            if attr == "pipe":
+                new.pipe = value
+            else:
+                setattr(new, attr, copy.deepcopy(value, memo))
+        new._reset_cache()
+        return new
+
+    def __repr__(self) -> str:
+        return (
+            f"EWC(pipe_name={self.pipe_name!r}, lambda_={self.lambda_}, "
+            f"fisher={self.fisher_kind!r}, arrays={len(self.theta_star)}, "
+            f"floats={self.theta_star.size})"
+        )
+
+
+def _host(array):
+    return array.get() if hasattr(array, "get") else numpy.asarray(array)

@@ -1,0 +1,124 @@
+"""EWC arithmetic over plain arrays: no spaCy, no thinc, no pipelines.
+
+Every function takes arrays (NumPy, or anything with the same operators) keyed by
+parameter name, so the same code serves the trainer, the callbacks and the CLI.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Mapping, MutableMapping, Optional, Tuple
+
+import numpy
+
+NORMALIZATIONS = (None, "mean", "max")
+
+
+def penalty(
+    params: Mapping[str, numpy.ndarray],
+    theta_star: Mapping[str, numpy.ndarray],
+    fisher: Mapping[str, numpy.ndarray],
+) -> float:
+    """½ Σ F (θ − θ*)² over every key of `theta_star`."""
+    total = 0.0
+    for key, anchor in theta_star.items():
+        diff = params[key] - anchor
+        total += float((fisher[key] * diff * diff).sum())
+    return 0.5 * total
+
+
+def drift(
+    params: Mapping[str, numpy.ndarray],
+    theta_star: Mapping[str, numpy.ndarray],
+    fisher: Mapping[str, numpy.ndarray],
+) -> float:
+    """Fisher-weighted drift Σ F (θ − θ*)²: twice the penalty, the number benchmarks report."""
+    return 2.0 * penalty(params, theta_star, fisher)
+
+
+def penalty_gradient(
+    param: numpy.ndarray,
+    anchor: numpy.ndarray,
+    scaled_fisher: numpy.ndarray,
+    out: Optional[numpy.ndarray] = None,
+) -> numpy.ndarray:
+    """λF(θ − θ*) for one array, given `scaled_fisher` = λF; writes into `out` when given."""
+    if out is None:
+        return scaled_fisher * (param - anchor)
+    numpy.subtract(param, anchor, out=out)
+    out *= scaled_fisher
+    return out
+
+
+def accumulate_squares(
+    acc: MutableMapping[str, numpy.ndarray], grads: Mapping[str, numpy.ndarray]
+) -> None:
+    """Add g² of one example's gradients to the running sums in `acc`."""
+    for key, grad in grads.items():
+        acc[key] += grad * grad
+
+
+def normalize(
+    fisher: Mapping[str, numpy.ndarray], how: Optional[str]
+) -> Tuple[dict, float]:
+    """Divide F by its global mean or max; return the scaled F and the divisor.
+
+    With `how="mean"` the average importance is 1, so λ reads as the strength of an
+    L2 pull towards θ* on an average parameter, moved towards the parameters that matter.
+    """
+    if how not in NORMALIZATIONS:
+        raise ValueError(f"normalization must be one of {NORMALIZATIONS}, not {how!r}")
+    if how is None:
+        return dict(fisher), 1.0
+    if how == "mean":
+        size = sum(int(f.size) for f in fisher.values())
+        scale = sum(float(f.sum()) for f in fisher.values()) / max(size, 1)
+    else:
+        scale = max((float(f.max()) for f in fisher.values() if f.size), default=0.0)
+    if not scale > 0.0:
+        return dict(fisher), 1.0
+    return {key: f / scale for key, f in fisher.items()}, scale
+
+
+def grow(array: numpy.ndarray, shape: Tuple[int, ...], fill: numpy.ndarray) -> numpy.ndarray:
+    """Embed `array` in the leading corner of an array of `shape`; the rest comes from `fill`.
+
+    Used when an output layer gains rows (a label was added): old entries keep their
+    values, new ones take `fill` (the current weights for θ*, zeros for F).
+    """
+    if array.shape == tuple(shape):
+        return array
+    if array.ndim != len(shape) or any(o > n for o, n in zip(array.shape, shape)):
+        raise ValueError(f"cannot grow an array of shape {array.shape} to {tuple(shape)}")
+    grown = fill.astype(array.dtype, copy=True)
+    grown[tuple(slice(0, n) for n in array.shape)] = array
+    return grown
+
+
+def merge(parts: Iterable[Tuple[Mapping[str, numpy.ndarray], int]]) -> Tuple[dict, int]:
+    """Combine Fisher estimates from shards, each (F, n_examples), into one mean over all."""
+    total: dict = {}
+    count = 0
+    for fisher, n in parts:
+        for key, f in fisher.items():
+            if key in total:
+                total[key] = total[key] + f * n
+            else:
+                total[key] = f * n
+        count += n
+    if count == 0:
+        raise ValueError("cannot merge Fisher estimates that cover no examples")
+    return {key: f / count for key, f in total.items()}, count
+
+
+def consolidate(
+    old: Mapping[str, numpy.ndarray], new: Mapping[str, numpy.ndarray], gamma: float
+) -> dict:
+    """Online EWC: γ·F_old + F_new, with F_old zero-padded where an array grew."""
+    out = {}
+    for key, f_new in new.items():
+        if key in old:
+            f_old = grow(old[key], f_new.shape, numpy.zeros_like(f_new))
+            out[key] = gamma * f_old + f_new
+        else:
+            out[key] = f_new.copy()
+    return out

@@ -1,0 +1,94 @@
+"""Training steps with the EWC penalty, for scripts that do not wrap the component.
+
+Each function applies the penalty exactly once per step: when the component is already
+wrapped for this EWC the wrapper does it, otherwise it is wrapped for the step.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Dict, Iterable, Optional
+
+from spacy.language import Language
+from spacy.pipeline import TrainablePipe
+from spacy.training import Example
+from thinc.api import Optimizer
+
+from ..ewc.ewc import EWC
+from ..spacy_wrapper.ewc_spacy_wrapper import EWCModelWrapper
+
+
+@contextlib.contextmanager
+def ewc_applied(pipe: TrainablePipe, ewc: EWC):
+    """Wrap `pipe` for `ewc` for the duration of the block, unless it already is."""
+    model = pipe.model
+    if isinstance(model, EWCModelWrapper) and model.ewc is ewc:
+        yield pipe
+        return
+    pipe.model = EWCModelWrapper(model, ewc.apply_ewc_penalty_to_gradients)
+    try:
+        yield pipe
+    finally:
+        pipe.model = model
+
+
+def _optimizer(owner, create) -> Optimizer:
+    sgd = getattr(owner, "_spacy_ewc_optimizer", None)
+    if sgd is None:
+        sgd = create()
+        owner._spacy_ewc_optimizer = sgd
+    return sgd
+
+
+def _check_examples(examples) -> list:
+    examples = list(examples)
+    for i, eg in enumerate(examples):
+        if not isinstance(eg, Example):
+            raise TypeError(
+                f"Training data element {i} is a {type(eg).__name__}; give spaCy Examples "
+                "(Example.from_dict(nlp.make_doc(text), annotations))."
+            )
+    return examples
+
+
+def train_ner_with_ewc(
+    ner: TrainablePipe,
+    examples: Iterable[Example],
+    ewc: EWC,
+    *,
+    drop: float = 0.0,
+    sgd: Optional[Optimizer] = None,
+    losses: Optional[Dict[str, float]] = None,
+) -> Dict[str, float]:
+    """One update of `ner` on `examples` with the EWC penalty; returns the losses.
+
+    Without `sgd` the component's default optimizer is created once and reused.
+    The loss is recorded under the component's own name.
+    """
+    examples = _check_examples(examples)
+    if sgd is None:
+        sgd = _optimizer(ner, ner.create_optimizer)
+    losses = {} if losses is None else losses
+    with ewc_applied(ner, ewc):
+        ner.update(examples, drop=drop, sgd=sgd, losses=losses)
+    return losses
+
+
+def train_nlp_with_ewc(
+    nlp: Language,
+    examples: Iterable[Example],
+    ewc: EWC,
+    *,
+    drop: float = 0.0,
+    sgd: Optional[Optimizer] = None,
+    losses: Optional[Dict[str, float]] = None,
+    **update_kwargs,
+) -> Dict[str, float]:
+    """One `nlp.update` on `examples` with the EWC penalty on `ewc`'s component."""
+    examples = _check_examples(examples)
+    if sgd is None:
+        sgd = _optimizer(nlp, nlp.resume_training if nlp._optimizer is None else lambda: nlp._optimizer)
+    losses = {} if losses is None else losses
+    with ewc_applied(nlp.get_pipe(ewc.pipe_name), ewc):
+        nlp.update(examples, drop=drop, sgd=sgd, losses=losses, **update_kwargs)
+    return losses

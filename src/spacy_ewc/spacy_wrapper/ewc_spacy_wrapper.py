@@ -1,0 +1,82 @@
+"""EWCModelWrapper: a thinc model that applies the EWC penalty in `finish_update`."""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable, Optional, Union
+
+from spacy.language import Language
+from spacy.pipeline import TrainablePipe
+from thinc.api import Model, Optimizer
+
+from ..errors import Errors
+from ..ewc.ewc import DEFAULT_LAMBDA, EWC, resolve_pipe
+
+
+class EWCModelWrapper(Model):
+    """Stand-in for a component's model that adds the EWC penalty to its gradients.
+
+    The wrapper is a twin of the wrapped root node: it shares its layers, parameters,
+    dims, refs and attrs (and its id), so spaCy and thinc see the same model — prediction,
+    `to_bytes`, `resize_output`, `walk` and optimizer state all behave as before — and
+    only `finish_update` differs: it calls `apply_ewc_penalty_to_gradients` first, then
+    the optimizer.
+
+    Wrapping a wrapper replaces its penalty instead of stacking a second one.
+    """
+
+    def __init__(self, model: Model, apply_ewc_penalty_to_gradients: Callable):
+        if not isinstance(model, Model):
+            raise TypeError(
+                f"EWCModelWrapper wraps a thinc Model (a component's `.model`), "
+                f"got {type(model).__name__}."
+            )
+        if not callable(apply_ewc_penalty_to_gradients):
+            raise TypeError(
+                Errors.E016.format(
+                    what="apply_ewc_penalty_to_gradients",
+                    type=type(apply_ewc_penalty_to_gradients).__name__,
+                )
+            )
+        inner = getattr(model, "wrapped_model", model)
+        for slot in Model.__slots__:
+            object.__setattr__(self, slot, getattr(inner, slot))
+        self.wrapped_model = inner
+        self.apply_ewc_penalty_to_gradients = apply_ewc_penalty_to_gradients
+        self._pass_model = isinstance(getattr(apply_ewc_penalty_to_gradients, "__self__", None), EWC)
+
+    def finish_update(self, optimizer: Optimizer) -> None:
+        if self._pass_model:
+            self.apply_ewc_penalty_to_gradients(self)
+        else:
+            self.apply_ewc_penalty_to_gradients()
+        super().finish_update(optimizer)
+
+    @property
+    def ewc(self) -> Optional[EWC]:
+        """The EWC whose penalty this wrapper applies, when it is a bound EWC method."""
+        owner = getattr(self.apply_ewc_penalty_to_gradients, "__self__", None)
+        return owner if isinstance(owner, EWC) else None
+
+
+def create_ewc_pipe(
+    pipe: Union[Language, TrainablePipe],
+    data: Iterable,
+    lambda_: float = DEFAULT_LAMBDA,
+    pipe_name: Optional[str] = None,
+    **ewc_kwargs,
+) -> EWC:
+    """Compute an EWC state for the component and wrap its model; return the EWC.
+
+    Calling it again on the same component replaces the earlier wrapper: the penalty is
+    never applied twice. Extra keyword arguments (`fisher`, `normalize`, ...) go to `EWC`.
+    """
+    component, _, _ = resolve_pipe(pipe, pipe_name)
+    ewc = EWC(pipe, data, lambda_=lambda_, pipe_name=pipe_name, **ewc_kwargs)
+    component.model = EWCModelWrapper(component.model, ewc.apply_ewc_penalty_to_gradients)
+    return ewc
+
+
+def unwrap_pipe(pipe: Union[Language, TrainablePipe], pipe_name: Optional[str] = None) -> None:
+    """Remove the EWC wrapper from a component (no-op when it has none)."""
+    component, _, _ = resolve_pipe(pipe, pipe_name)
+    component.model = getattr(component.model, "wrapped_model", component.model)
