@@ -13,6 +13,7 @@ left for the optimizer to step on.
 from __future__ import annotations
 
 import contextlib
+import random
 from typing import Iterable, List, Optional, Sequence, Tuple
 
 import numpy
@@ -152,6 +153,24 @@ def _deterministic_updates(pipe: TrainablePipe):
 
 
 @contextlib.contextmanager
+def _restored_random_state():
+    """The Fisher pass seeds every example; the caller's random streams are left as they were."""
+    py_state, np_state = random.getstate(), numpy.random.get_state()
+    try:
+        yield
+    finally:
+        random.setstate(py_state)
+        numpy.random.set_state(np_state)
+
+
+def seed_example(seed: int, index: int) -> None:
+    """spaCy's transition models apply dropout to state vectors in every training pass
+    (whatever `drop` says); seeding each example makes the estimate reproducible."""
+    random.seed(seed + index)
+    numpy.random.seed((seed + index) % 2**32)
+
+
+@contextlib.contextmanager
 def _isolated_gradients(refs: Sequence[ParamRef]):
     """Set aside gradients a caller may have pending; put them back afterwards."""
     pending = {}
@@ -174,6 +193,7 @@ def squared_gradient_sums(
     refs: Sequence[ParamRef],
     update=None,
     progress=None,
+    seed: int = 0,
 ) -> VectorDict:
     """Σ over examples of g², each g the gradient of one example's loss alone.
 
@@ -186,8 +206,9 @@ def squared_gradient_sums(
     known = set(getattr(pipe, "labels", ()) or ())
     sums = VectorDict((ref.key, numpy.zeros_like(ref.node.get_param(ref.name))) for ref in refs)
     iterator = progress(examples) if progress is not None else examples
-    with _deterministic_updates(pipe), _isolated_gradients(refs):
-        for eg in iterator:
+    with _deterministic_updates(pipe), _isolated_gradients(refs), _restored_random_state():
+        for index, eg in enumerate(iterator):
+            seed_example(seed, index)
             update([eg])
             grads = {}
             for ref in refs:
