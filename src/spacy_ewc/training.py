@@ -1,0 +1,255 @@
+"""EWC inside `python -m spacy train`: registered functions, no custom training loop.
+
+Two functions, registered through entry points (see pyproject.toml), so a config can
+name them without `--code`:
+
+* ``spacy-ewc.ewc.v1`` (``[initialize.after_init]``): computes θ* and the Fisher of the
+  named components once the pipeline is set up and wraps their models, so spaCy's own
+  loop adds λ·F·(θ−θ*) to the gradients at every optimizer step (in ``finish_update``,
+  once per step whatever ``accumulate_gradient`` is).
+* ``spacy-ewc.EWCLogger.v1`` (``[training.logger]``): wraps another logger and saves
+  each EWC state beside the checkpoints, in ``model-last/ewc/<pipe>/`` and
+  ``model-best/ewc/<pipe>/``; the logger is the one hook of the loop that is told
+  where a checkpoint was written.
+
+The trained pipeline loads with plain ``spacy.load``: the wrapper only changes
+``finish_update``, and spaCy does not resolve ``[initialize]`` or ``[training]`` when
+it loads a pipeline.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import time
+from itertools import islice
+from pathlib import Path
+from typing import IO, Any, Callable, Dict, Iterable, Iterator, List, Optional, Union
+
+import srsly
+from spacy.language import Language
+from spacy.training import Corpus
+from spacy.training.loop import DIR_MODEL_BEST
+from spacy.util import logger as spacy_logger
+from spacy.util import registry
+from wasabi import msg
+
+from .ewc import math as ewc_math
+from .ewc.ewc import check_lambda
+from .ewc.fisher import FISHER_KINDS
+from .spacy_wrapper import EWCModelWrapper, create_ewc_pipe
+
+CALLBACK_NAME = "spacy-ewc.ewc.v1"
+LOGGER_NAME = "spacy-ewc.EWCLogger.v1"
+STATE_DIR = "ewc"
+
+FisherData = Union[str, Path, Callable[[Language], Iterable]]
+
+
+class TrainingErrors:
+    E101 = (
+        "[initialize.after_init] {callback}: `pipes` must be a non-empty list of component "
+        "names, for example pipes = [\"ner\"], got {value!r}."
+    )
+    E102 = (
+        "[initialize.after_init] {callback}: `data` must be the path of the Fisher data (a "
+        ".spacy file or folder, a .jsonl file with a \"text\" field, or a text file with one "
+        "text a line) or a corpus from a reader (@readers = \"spacy.Corpus.v1\"), got {value!r}."
+    )
+    E103 = (
+        "[initialize.after_init] {callback}: the Fisher data {path} does not exist. "
+        "Set `data` (or --paths.fisher)."
+    )
+    E104 = (
+        "[initialize.after_init] {callback}: `fisher` must be one of {kinds}, got {value!r}. "
+        "'predicted' needs raw text only; 'empirical' needs gold annotations of the labels "
+        "the component already knows."
+    )
+    E105 = "[initialize.after_init] {callback}: `normalize` must be one of {values}, got {value!r}."
+    E106 = "[initialize.after_init] {callback}: `limit` must be an integer >= 0 (0 means all), got {value!r}."
+    E107 = (
+        "[initialize.after_init] {callback}: the pipeline has no component '{name}'. "
+        "Components: {names}. Fix `pipes`."
+    )
+    E108 = (
+        "[initialize.after_init] {callback}: '{name}' is in [training] frozen_components, so "
+        "it is never updated and EWC has nothing to protect. Remove it from `pipes` or from "
+        "frozen_components."
+    )
+    E109 = "[initialize.after_init] {callback}: the Fisher data {path} gave no texts or examples."
+
+
+class TrainingWarnings:
+    W101 = (
+        "EWC: '{name}' was just initialised from scratch (it is not sourced from a trained "
+        "pipeline), so EWC protects random weights. Source it, for example "
+        "[components.{name}] source = \"en_core_web_sm\"."
+    )
+    W102 = (
+        "EWC: [training.logger] is not {logger}, so the EWC state is not saved beside "
+        "model-best and model-last. Wrap your logger in it to keep the state for later tasks."
+    )
+
+
+def create_ewc_callback(
+    pipes: List[str],
+    lambda_: float,
+    data: FisherData,
+    fisher: str = "predicted",
+    normalize: Optional[str] = "mean",
+    limit: int = 0,
+) -> Callable[[Language], Language]:
+    """An [initialize.after_init] callback that turns EWC on for `pipes`.
+
+    pipes: names of the trained components to protect, for example ["ner"].
+    lambda_: strength of the penalty λ (0 wraps the models but applies nothing).
+    data: the Fisher data: a path (.spacy file or folder, .jsonl with a "text" field,
+        any other file is read as one text a line) or a corpus from a registered reader.
+    fisher: "predicted" (the model's own predictions as targets: raw text is enough),
+        "empirical" (gold annotations of labels the component knows) or "auto".
+    normalize: "mean", "max" or null (see `spacy_ewc.EWC`).
+    limit: use the first `limit` texts or examples (0: all).
+    """
+    if not isinstance(pipes, (list, tuple)) or not pipes or not all(isinstance(p, str) for p in pipes):
+        raise ValueError(TrainingErrors.E101.format(callback=CALLBACK_NAME, value=pipes))
+    lambda_ = check_lambda(lambda_)
+    if fisher not in FISHER_KINDS:
+        raise ValueError(TrainingErrors.E104.format(callback=CALLBACK_NAME, kinds=FISHER_KINDS, value=fisher))
+    if normalize not in ewc_math.NORMALIZATIONS:
+        values = ewc_math.NORMALIZATIONS
+        raise ValueError(TrainingErrors.E105.format(callback=CALLBACK_NAME, values=values, value=normalize))
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        raise ValueError(TrainingErrors.E106.format(callback=CALLBACK_NAME, value=limit))
+    read = fisher_data_reader(data)
+
+    def enable_ewc(nlp: Language) -> Language:
+        check_pipes(nlp, pipes)
+        with fisher_pipes_enabled(nlp, pipes):
+            items = list(islice(read(nlp), limit or None))
+            if not items:
+                raise ValueError(TrainingErrors.E109.format(callback=CALLBACK_NAME, path=data))
+            for name in pipes:
+                start = time.perf_counter()
+                ewc = create_ewc_pipe(
+                    nlp, items, lambda_=lambda_, pipe_name=name, fisher=fisher, normalize=normalize
+                )
+                msg.info(
+                    f"EWC on for '{name}': lambda_={lambda_:g}, {ewc.fisher_kind} Fisher from "
+                    f"{ewc.n_examples} items ({time.perf_counter() - start:.1f}s), protecting "
+                    f"labels {list(getattr(nlp.get_pipe(name), 'labels', ()))}"
+                )
+        return nlp
+
+    return enable_ewc
+
+
+def fisher_data_reader(data: FisherData) -> Callable[[Language], Iterator]:
+    """A function nlp → Fisher items, from a path or a corpus made by a reader."""
+    if callable(data):
+        return data
+    if not isinstance(data, (str, Path)) or not str(data):
+        raise ValueError(TrainingErrors.E102.format(callback=CALLBACK_NAME, value=data))
+    path = Path(data)
+    if not path.exists():
+        raise FileNotFoundError(TrainingErrors.E103.format(callback=CALLBACK_NAME, path=path))
+    if path.is_dir() or path.suffix == ".spacy":
+        return Corpus(path)
+    if path.suffix == ".jsonl":
+        return lambda nlp: (line["text"] for line in srsly.read_jsonl(path))
+    return lambda nlp: read_lines(path)
+
+
+def read_lines(path: Path) -> Iterator[str]:
+    with path.open(encoding="utf8") as handle:
+        for line in handle:
+            if line.strip():
+                yield line.strip()
+
+
+def check_pipes(nlp: Language, pipes: List[str]) -> None:
+    names = nlp.component_names
+    config = nlp.config.interpolate()
+    frozen = config["training"].get("frozen_components", [])
+    for name in pipes:
+        if name not in names:
+            names_list = ", ".join(names)
+            raise ValueError(TrainingErrors.E107.format(callback=CALLBACK_NAME, name=name, names=names_list))
+        if name in frozen:
+            raise ValueError(TrainingErrors.E108.format(callback=CALLBACK_NAME, name=name))
+        if name not in nlp.disabled:
+            spacy_logger.warning(TrainingWarnings.W101.format(name=name))
+    if LOGGER_NAME not in srsly.json_dumps(config["training"].get("logger", {})):
+        spacy_logger.warning(TrainingWarnings.W102.format(logger=LOGGER_NAME))
+
+
+@contextlib.contextmanager
+def fisher_pipes_enabled(nlp: Language, pipes: List[str]):
+    """Enable `pipes` and the components they listen to (a shared tok2vec) for the Fisher.
+
+    init_nlp runs `nlp.initialize`, and so `after_init`, with the sourced and frozen
+    components disabled; the Fisher pass needs the protected ones and their inputs.
+    """
+    needed = set(pipes)
+    for name, proc in nlp.components:
+        if needed & set(getattr(proc, "listening_components", None) or ()):
+            needed.add(name)
+    enabled = [name for name in nlp.disabled if name in needed]
+    for name in enabled:
+        nlp.enable_pipe(name)
+    try:
+        yield
+    finally:
+        for name in enabled:
+            nlp.disable_pipe(name)
+
+
+def create_ewc_logger(logger: Optional[Callable] = None, folder: str = STATE_DIR) -> Callable:
+    """A [training.logger] that runs `logger` and saves the EWC states with each checkpoint.
+
+    After spaCy saves model-last (and copies it to model-best when the score is the best
+    so far), the state of every EWC-wrapped component goes to
+    ``<checkpoint>/<folder>/<pipe>/``; ``spacy_ewc.EWC.from_disk`` reads it back.
+    logger: the logger to wrap (default: spacy.ConsoleLogger.v1).
+    """
+    inner = logger if logger is not None else registry.get("loggers", "spacy.ConsoleLogger.v1")()
+
+    def setup(nlp: Language, stdout: IO = sys.stdout, stderr: IO = sys.stderr):
+        log_step, finalize = inner(nlp, stdout, stderr)
+
+        def log_step_and_save(info: Optional[Dict[str, Any]]) -> None:
+            if info is not None and info.get("output_path"):
+                last = Path(info["output_path"])
+                save_ewc_states(nlp, last / folder)
+                if is_best(info):
+                    save_ewc_states(nlp, last.parent / DIR_MODEL_BEST / folder)
+            log_step(info)
+
+        return log_step_and_save, finalize
+
+    return setup
+
+
+def is_best(info: Dict[str, Any]) -> bool:
+    """The test spaCy's loop applies before copying model-last to model-best."""
+    checkpoints = info.get("checkpoints") or []
+    return info.get("score") is not None and bool(checkpoints) and info["score"] == max(checkpoints)[0]
+
+
+def save_ewc_states(nlp: Language, path: Union[str, Path]) -> List[str]:
+    """Save the EWC state of every wrapped component to `path/<pipe>/`; return their names."""
+    saved = []
+    for name, proc in nlp.components:
+        model = getattr(proc, "model", None)
+        if isinstance(model, EWCModelWrapper) and model.ewc is not None:
+            model.ewc.to_disk(Path(path) / name)
+            saved.append(name)
+    return saved
+
+
+__all__ = [
+    "CALLBACK_NAME",
+    "LOGGER_NAME",
+    "create_ewc_callback",
+    "create_ewc_logger",
+    "save_ewc_states",
+]
