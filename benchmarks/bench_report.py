@@ -1,0 +1,240 @@
+"""The benchmark's outputs: a markdown table, the JSON behind it and the trade-off plot."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Dict, List, Optional
+
+FAMILIES = {
+    "original": ("original model", "black", "*"),
+    "plain": ("plain fine-tuning", "tab:red", "o"),
+    "pseudo": ("pseudo-label mixing", "tab:orange", "s"),
+    "rehearsal": ("spaCy rehearsal", "tab:brown", "D"),
+    "l2": ("L2 to start (F = 1)", "tab:gray", "v"),
+    "legacy": ("spacy-ewc 0.1.1", "tab:purple", "X"),
+    "ewc": ("EWC (this library)", "tab:blue", "o"),
+    "ewc+pseudo": ("EWC + pseudo-labels", "tab:green", "P"),
+}
+OLD_LABELS = ("PERSON", "ORG", "GPE|LOC")
+
+
+def family(job: dict) -> str:
+    method = job["method"]
+    if method == "plain" and job.get("pseudo"):
+        return "pseudo"
+    if method == "ewc" and job.get("pseudo"):
+        return "ewc+pseudo"
+    return method
+
+
+def rows(results: List[dict]) -> tuple:
+    """Flat rows of the method runs, and the Fisher jobs keyed by source."""
+    fisher = {r["source"]: r["result"] for r in results if r["job"] == "fisher"}
+    runs = [r for r in results if r["job"] == "run" and "error" not in r["result"]]
+    out = []
+    for job in runs:
+        res = job["result"]
+        fisher_s, ratio = None, None
+        if job["method"] == "ewc" and "error" not in fisher.get(job["source"], {"error": 1}):
+            fisher_s, ratio = fisher[job["source"]]["fisher_s"], fisher[job["source"]]["fisher_epoch_ratio"]
+        elif job["method"] == "legacy" and "fisher_s" in res and "epoch_s" in fisher.get("wiki", {}):
+            fisher_s = res["fisher_s"]
+            ratio = round(fisher_s / fisher["wiki"]["epoch_s"], 2)
+        per_label = res["wikigold"]["per_label"]
+        out.append({
+            "name": job["name"], "family": family(job), "group": job.get("group", "main"),
+            "lambda": job.get("lambda"), "epochs": job.get("epochs"), "source": job.get("source"),
+            "wikigold_p": res["wikigold"]["p"], "wikigold_r": res["wikigold"]["r"],
+            "wikigold_f": res["wikigold"]["f"],
+            **{f"wikigold_{label}_f": per_label.get(label, {}).get("f", 0.0) for label in OLD_LABELS},
+            "silver_f": res["silver"]["f"], "silver_dev_f": res["silver_dev"],
+            "disease_p": res["disease_test"]["p"], "disease_r": res["disease_test"]["r"],
+            "disease_f": res["disease_test"]["f"], "disease_devel_f": res["disease_devel"],
+            "train_s": res.get("train_s"), "prep_s": res.get("prep_s"), "fisher_s": fisher_s,
+            "fisher_epoch_ratio": ratio,
+            "update_ratio": res.get("update_overhead"),
+            "peak_rss_mb": res.get("peak_rss_mb"), "wall_s": res.get("wall_s"),
+        })
+    return out, fisher
+
+
+def best_setting(table: List[dict]) -> Optional[dict]:
+    """Our pick, made on development data only: the EWC run with the best NCBI-devel DISEASE
+    F1 among those whose agreement on the silver dev paragraphs is >= 0.95 (else the most
+    agreeing one)."""
+    ours = [r for r in table if r["family"] in ("ewc", "ewc+pseudo") and r["group"] == "main"]
+    if not ours:
+        return None
+    keep = [r for r in ours if r["silver_dev_f"] >= 0.95]
+    if keep:
+        return max(keep, key=lambda r: r["disease_devel_f"])
+    return max(ours, key=lambda r: r["silver_dev_f"])
+
+
+def targets(table: List[dict], best: Optional[dict]) -> List[dict]:
+    by_name = {r["name"]: r for r in table}
+    original, plain = by_name.get("original"), by_name.get("plain")
+    if not (best and original and plain):
+        return []
+    checks = [
+        ("WikiGold old-label micro-F1 >= 98% of the original model's",
+         best["wikigold_f"], 0.98 * original["wikigold_f"]),
+        ("silver agreement >= 0.95", best["silver_f"], 0.95),
+        ("DISEASE F1 >= 97% of plain fine-tuning's", best["disease_f"], 0.97 * plain["disease_f"]),
+    ]
+    out = [{"target": t, "value": v, "needed": round(n, 4), "met": v >= n} for t, v, n in checks]
+    for family_name in ("rehearsal", "legacy"):
+        for other in (r for r in table if r["family"] == family_name and r["group"] == "main"):
+            for axis in ("wikigold_f", "disease_f"):
+                out.append({"target": f"beats {other['name']} on {axis}", "value": best[axis],
+                            "needed": other[axis], "met": best[axis] > other[axis]})
+    return out
+
+
+def fmt(value, digits=3) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+COLUMNS = (
+    "| method | WikiGold P | R | F1 | PERSON F1 | ORG F1 | GPE/LOC F1 | silver F1 | DISEASE P | R | F1 "
+    "| train s | Fisher s (× epoch) | per-update cost | peak MB |"
+)
+NOTES = """\
+Columns: WikiGold P/R/F1 are micro scores over PERSON, ORG and GPE-or-LOC (a predicted GPE
+or LOC on a gold LOC span counts); silver F1 is agreement with the original model's own
+entities (all 18 labels) on held-out Wikipedia paragraphs; DISEASE on NCBI test. `train s`:
+seconds in the update loop. `Fisher s (× epoch)`: seconds to estimate F, and that time as a
+ratio to one training epoch over the same documents (computed once per source, shared by
+every λ). `per-update cost`: time of an update with the method's extra work (EWC penalty or
+rehearsal step) over the same update without it, both timed inside the run, so load from
+other processes cancels out. `peak MB`: the job's process peak RSS (model, data and all)."""
+
+
+def table_line(r: dict, bold: bool) -> str:
+    name = f"**{r['name']}**" if bold else r["name"]
+    if r["fisher_s"] is None:
+        fisher_cell = "–"
+    else:
+        fisher_cell = f"{r['fisher_s']:.1f} ({r['fisher_epoch_ratio']:.2f}×)"
+    cells = [
+        name, fmt(r["wikigold_p"]), fmt(r["wikigold_r"]), fmt(r["wikigold_f"]),
+        fmt(r["wikigold_PERSON_f"]), fmt(r["wikigold_ORG_f"]), fmt(r["wikigold_GPE|LOC_f"]),
+        fmt(r["silver_f"]), fmt(r["disease_p"]), fmt(r["disease_r"]), fmt(r["disease_f"]),
+        fmt(r["train_s"], 1), fisher_cell, fmt(r["update_ratio"], 2), fmt(r["peak_rss_mb"], 0),
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def markdown(table: List[dict], fisher: Dict[str, dict], meta: dict, best: Optional[dict],
+             checks: List[dict], errors: List[dict]) -> str:
+    s = meta["settings"]
+    lines = [
+        f"# Forgetting benchmark ({meta['mode']} mode)",
+        "",
+        f"en_core_web_sm learns DISEASE from {s['n_train']} NCBI-disease training sentences, "
+        f"{s['epochs']} epochs, batch {s['batch_size']}, dropout {s['drop']}, seed {s['seed']}, the "
+        f"model's own Adam settings, for every method. Runtime {meta['runtime_s'] / 60:.1f} min on "
+        f"{meta['machine']} (spaCy {meta['spacy']}, Python {meta['python']}).",
+        "",
+        f"Old labels: WikiGold ({s['n_wikigold']} sentences) and agreement with the original model on "
+        f"{s['n_silver']} held-out Wikipedia paragraphs. DISEASE: NCBI test ({s['n_test']} sentences); "
+        f"NCBI devel ({s['n_devel']}) and {s['n_silver_dev']} other paragraphs for choices.",
+        "",
+        COLUMNS,
+        "|---|" + "---:|" * 14,
+    ]
+    main_rows = [r for r in table if r["group"] == "main"]
+    lines += [table_line(r, bool(best and r["name"] == best["name"])) for r in main_rows]
+    extra = [r for r in table if r["group"] != "main"]
+    if extra:
+        lines += ["", "Number of epochs:", "", COLUMNS, "|---|" + "---:|" * 14]
+        lines += [table_line(r, False) for r in extra]
+    lines += ["", NOTES, "", "Fisher estimates:", "",
+              "| source | kind | docs | words | seconds | one training epoch, s | ratio | note |",
+              "|---|---|---:|---:|---:|---:|---:|---|"]
+    for source, f in fisher.items():
+        if "error" in f:
+            lines.append(f"| {source} | failed | | | | | | |")
+            continue
+        note = ""
+        if "max_rel_diff_to_predicted" in f:
+            diff = f["max_rel_diff_to_predicted"]
+            note = f"max relative difference to `predicted` on the same text: {diff:.2g}"
+        lines.append(f"| {source} | {f['fisher_kind']} | {f['n_docs']} | {f['n_words']} | {f['fisher_s']} "
+                     f"| {f['epoch_s']} | {f['fisher_epoch_ratio']} | {note} |")
+    if best:
+        lines += ["", "Our pick, made on development data only (best NCBI-devel DISEASE F1 among our "
+                  f"settings with silver-dev agreement >= 0.95): **{best['name']}**.", "",
+                  "| target (on test data) | value | needed | met |", "|---|---:|---:|---|"]
+        for c in checks:
+            met = "yes" if c["met"] else "no"
+            lines.append(f"| {c['target']} | {fmt(c['value'])} | {fmt(c['needed'])} | {met} |")
+    if errors:
+        lines += ["", "Jobs that failed or were skipped:", ""]
+        lines += [f"- {e['name']}: {(e['result']['error'] or '').splitlines()[-1:]}" for e in errors]
+    return "\n".join(lines) + "\n"
+
+
+def plot(table: List[dict], meta: dict, path: Path, best: Optional[dict]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(15, 7))
+    by_name = {r["name"]: r for r in table}
+    original, plain = by_name.get("original"), by_name.get("plain")
+    panels = (("wikigold_f", "old-label micro-F1 on WikiGold (PERSON, ORG, GPE/LOC) →"),
+              ("silver_f", "agreement with the original model, held-out Wikipedia (18 labels) →"))
+    for ax, (key, ylabel) in zip(axes, panels):
+        if original:
+            ax.axhline(original[key], color="black", lw=1, ls="--", label="original model")
+            floor = 0.98 * original[key] if key == "wikigold_f" else 0.95
+            ax.axhline(floor, color="black", lw=0.8, ls=":",
+                       label="target: 98% of original" if key == "wikigold_f" else "target: 0.95")
+        if plain:
+            ax.axvline(0.97 * plain["disease_f"], color="tab:red", lw=0.8, ls=":",
+                       label="target: 97% of plain DISEASE F1")
+        seen = set()
+        for r in table:
+            if r["name"] == "original":
+                continue
+            label, color, marker = FAMILIES[r["family"]]
+            ax.scatter(r["disease_f"], r[key], c=color, marker=marker, s=70,
+                       edgecolors="black" if best and r["name"] == best["name"] else "none",
+                       label=None if label in seen else label, zorder=3)
+            seen.add(label)
+            short = r["name"].replace("EWC predicted/wiki", "EWC").replace("empirical/", "emp/")
+            ax.annotate(short, (r["disease_f"], r[key]), fontsize=7, xytext=(4, 3),
+                        textcoords="offset points")
+        ax.set_xlabel("DISEASE F1 on NCBI test (new label) →")
+        ax.set_ylabel(ylabel)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="lower left")
+    s = meta["settings"]
+    fig.suptitle(f"Learning DISEASE vs keeping old labels: en_core_web_sm, {s['n_train']} NCBI sentences, "
+                 f"{s['epochs']} epochs ({meta['mode']} mode); up and right is better", fontsize=11)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def write_report(results: List[dict], meta: dict, out_dir: Path, suffix: str = "") -> List[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    table, fisher = rows(results)
+    best = best_setting(table)
+    checks = targets(table, best)
+    errors = [r for r in results if "error" in r["result"]]
+    base = out_dir / f"forgetting{suffix}"
+    jobs = [{k: v for k, v in r.items() if k != "settings"} for r in results]
+    data = {"meta": meta, "table": table, "best": best and best["name"], "targets": checks,
+            "fisher": fisher, "jobs": jobs}
+    Path(f"{base}.json").write_text(json.dumps(data, indent=2, ensure_ascii=False), encoding="utf8")
+    Path(f"{base}.md").write_text(markdown(table, fisher, meta, best, checks, errors), encoding="utf8")
+    plot(table, meta, Path(f"{base}.png"), best)
+    return [Path(f"{base}.md"), Path(f"{base}.json"), Path(f"{base}.png")]
