@@ -40,3 +40,36 @@ bench-full: setup
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache
+
+# `make train-disease`: spaCy's own CLI from the raw data to scores, with EWC turned on by
+# configs/ner_disease_ewc.cfg (see docs/spacy-train.md). NCBI-disease becomes .spacy through
+# `spacy convert` (label renamed to DISEASE); the last 500 Wikipedia paragraphs, labelled by
+# en_core_web_sm with `spacy apply`, measure agreement on the old labels (the Fisher uses the
+# first 500). EWC_LAMBDA=0 trains the same way without the penalty.
+DATA ?= ../shared/data
+DISEASE_OUT ?= training/disease
+EWC_LAMBDA ?= 100
+NCBI := corpus/ncbi/train.spacy corpus/ncbi/devel.spacy corpus/ncbi/test.spacy
+
+.PHONY: train-disease
+
+corpus/ncbi/%.spacy: $(DATA)/ncbi_disease/%.tsv | $(MODEL)
+	@mkdir -p corpus/ncbi
+	sed 's/-Disease$$/-DISEASE/' $< > corpus/ncbi/$*.iob
+	$(PY) -m spacy convert corpus/ncbi/$*.iob corpus/ncbi --converter ner --n-sents 10
+
+corpus/wiki/heldout.spacy: $(DATA)/wikipedia_summaries/extracts_en.txt | $(MODEL)
+	@mkdir -p corpus/wiki
+	tail -n 500 $< | $(PY) -c "import sys, srsly; srsly.write_jsonl(sys.argv[1], \
+		({'text': t.strip()} for t in sys.stdin if t.strip()))" corpus/wiki/heldout.jsonl
+	$(PY) -m spacy apply en_core_web_sm corpus/wiki/heldout.jsonl $@ --force
+
+train-disease: $(NCBI) corpus/wiki/heldout.spacy
+	$(PY) -m spacy train configs/ner_disease_ewc.cfg --output $(DISEASE_OUT) \
+		--paths.train corpus/ncbi/train.spacy --paths.dev corpus/ncbi/devel.spacy \
+		--paths.fisher $(DATA)/wikipedia_summaries/extracts_en.txt \
+		--initialize.after_init.lambda_ $(EWC_LAMBDA)
+	$(PY) -m spacy evaluate $(DISEASE_OUT)/model-best corpus/ncbi/test.spacy \
+		--output $(DISEASE_OUT)/scores-disease.json
+	$(PY) -m spacy evaluate $(DISEASE_OUT)/model-best corpus/wiki/heldout.spacy \
+		--output $(DISEASE_OUT)/scores-old-labels.json

@@ -30,17 +30,20 @@ CONFIG = Path(__file__).resolve().parents[1] / "configs" / "ner_disease_ewc.cfg"
 MAX_STEPS = 12
 COUNTER = "test-spacy-ewc.count_steps.v1"
 STEPS = {}
+STEP0_TEXTS = []
 
 
 @spacy.registry.callbacks(COUNTER)
 def create_step_counter():
     """A [training.before_update] callback that records, before each step, how many
-    `nlp.update` calls and EWC penalty applications the earlier steps made."""
+    `nlp.update` calls and EWC penalty applications the earlier steps made, and before
+    the first step the labels and entities of the pipeline as `spacy train` set it up."""
 
     def count(nlp, args):
         if args["step"] == 0:
             STEPS.clear()
-            STEPS.update(updates=0, penalties=0, seen=[])
+            STEPS.update(updates=0, penalties=0, seen=[], labels=nlp.get_pipe("ner").labels)
+            STEPS["ents"] = [_ents(doc) for doc in nlp.pipe(STEP0_TEXTS)]
             _count_calls(nlp, "update", "updates")
             wrapper = nlp.get_pipe("ner").model
             if getattr(wrapper, "ewc", None) is not None:
@@ -64,6 +67,10 @@ def _count_calls(obj, method, key):
         return original(*args, **kwargs)
 
     setattr(obj, method, counted)
+
+
+def _ents(doc):
+    return [(ent.start_char, ent.end_char, ent.label_) for ent in doc.ents]
 
 
 def _ncbi_docbin(split: str, n_sents: int, path: Path) -> None:
@@ -93,8 +100,9 @@ def runs(tmp_path_factory, wiki_sentences):
         "training.annotating_components": ["tok2vec", "tagger"],
         "training.before_update": {"@callbacks": COUNTER},
     }
+    STEP0_TEXTS[:] = wiki_sentences[60:100]
     train(CONFIG, root / "ewc", overrides=overrides)
-    steps = list(STEPS["seen"])
+    steps = dict(STEPS)
     train(CONFIG, root / "plain", overrides={**overrides, "initialize.after_init": None})
     return root, steps
 
@@ -116,10 +124,18 @@ def test_ewc_run_drifts_at_most_a_fifth_of_plain_run(runs):
     assert drift["ewc"] <= drift["plain"] / 5
 
 
+def test_sourced_ner_is_not_reinitialised_before_the_first_step(runs, nlp):
+    _, steps = runs
+    assert steps["labels"] == nlp.get_pipe("ner").labels
+    assert NEW_LABEL not in steps["labels"]
+    assert steps["ents"] == [_ents(doc) for doc in nlp.pipe(STEP0_TEXTS)]
+    assert any(steps["ents"])
+
+
 def test_penalty_once_per_step_with_accumulated_gradients(runs):
     _, steps = runs
-    assert [step for step, _, _ in steps] == list(range(MAX_STEPS + 1))
-    for step, updates, penalties in steps:
+    assert [step for step, _, _ in steps["seen"]] == list(range(MAX_STEPS + 1))
+    for step, updates, penalties in steps["seen"]:
         assert penalties == step
         assert updates >= 2 * step
 
