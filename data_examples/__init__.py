@@ -1,0 +1,1 @@
+"""Data for the example: sentences written for this project (see each module)."""
