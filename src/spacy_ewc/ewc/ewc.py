@@ -100,6 +100,7 @@ class EWC:
         examples, self.fisher_kind = make_examples(data, fisher, component, nlp)
         self._progress = progress
         self.fisher_matrix = self._compute_fisher_matrix(examples)
+        self.tasks = 1
         self._reset_cache()
 
     # ------------------------------------------------------------------ capture
@@ -278,6 +279,7 @@ class EWC:
             "normalize": self.normalize,
             "fisher_scale": self.fisher_scale,
             "n_examples": self.n_examples,
+            "tasks": self.tasks,
             "keys": keys,
             "shapes": [list(self.theta_star[key].shape) for key in keys],
         }
@@ -313,6 +315,7 @@ class EWC:
         self.normalize = meta["normalize"]
         self.fisher_scale = meta["fisher_scale"]
         self.n_examples = meta["n_examples"]
+        self.tasks = meta.get("tasks", 1)
         self._progress = None
         self.theta_star, self.fisher_matrix, self.fisher_raw = VectorDict(), VectorDict(), VectorDict()
         with numpy.load(arrays_path, allow_pickle=False) as arrays:
@@ -324,6 +327,67 @@ class EWC:
         self._reset_cache()
         self._match({ref.key: ref for ref in iter_params(self.model)})
         return self
+
+    @classmethod
+    def from_parts(
+        cls,
+        pipe: Union[Language, TrainablePipe],
+        theta_star: Dict[str, Any],
+        fisher_raw: Dict[str, Any],
+        n_examples: int,
+        *,
+        lambda_: float = DEFAULT_LAMBDA,
+        pipe_name: Optional[str] = None,
+        fisher_kind: str = "empirical",
+        normalize: Optional[str] = DEFAULT_NORMALIZATION,
+    ) -> EWC:
+        """A state from arrays computed elsewhere (Fisher shards, other processes).
+
+        `fisher_raw` is the mean of per-example squared gradients over `n_examples`;
+        F is it normalised as `normalize` says. Checked against `pipe`'s model.
+        """
+        if set(theta_star) != set(fisher_raw):
+            raise ValueError(Errors.E012.format(problem="θ* and the Fisher have different keys"))
+        if normalize not in ewc_math.NORMALIZATIONS:
+            raise ValueError(f"normalize must be one of {ewc_math.NORMALIZATIONS}, not {normalize!r}")
+        component, _, name = resolve_pipe(pipe, pipe_name)
+        self = cls.__new__(cls)
+        self.pipe, self.pipe_name, self.model = component, name, unwrap(component.model)
+        self._refs = collect_params(self.model, name)
+        self.lambda_ = check_lambda(lambda_)
+        self.fisher_kind, self.normalize = fisher_kind, normalize
+        self.n_examples, self.tasks, self._progress = int(n_examples), 1, None
+        self.theta_star, self.fisher_raw = VectorDict(theta_star), VectorDict(fisher_raw)
+        scaled, self.fisher_scale = ewc_math.normalize(self.fisher_raw, normalize)
+        self.fisher_matrix = VectorDict(scaled)
+        self._reset_cache()
+        self._match({ref.key: ref for ref in iter_params(self.model)})
+        return self
+
+    def consolidate(self, new: EWC, gamma: float = ewc_math.DEFAULT_GAMMA) -> None:
+        """Online EWC after a task: θ* becomes `new`'s θ*, F becomes γ·F + F_new.
+
+        `new` is this component's state computed on the task just learnt (at the current
+        weights). Old importance is zero-padded where an output layer grew; each task adds
+        F normalised on its own, so λ is a strength per task. In place: a wrapper applying
+        this state's penalty keeps working.
+        """
+        if new.pipe_name != self.pipe_name or new.normalize != self.normalize:
+            raise ValueError(
+                f"Cannot consolidate a state of '{new.pipe_name}' (normalize={new.normalize!r}) into one "
+                f"of '{self.pipe_name}' (normalize={self.normalize!r}): compute the new state for the "
+                "same component with the same normalize."
+            )
+        self.fisher_matrix = VectorDict(ewc_math.consolidate(self.fisher_matrix, new.fisher_matrix, gamma))
+        self.fisher_raw = VectorDict(ewc_math.consolidate(self.fisher_raw, new.fisher_raw, gamma))
+        self.theta_star = new.theta_star.copy()
+        self.pipe, self.model, self._refs = new.pipe, new.model, new._refs
+        self.fisher_scale = new.fisher_scale
+        self.n_examples += new.n_examples
+        self.tasks += new.tasks
+        if new.fisher_kind != self.fisher_kind:
+            self.fisher_kind = "+".join(sorted(set(self.fisher_kind.split("+")) | {new.fisher_kind}))
+        self._reset_cache()
 
     def __deepcopy__(self, memo):
         """Copy the arrays and the model (through `memo`), share the component."""

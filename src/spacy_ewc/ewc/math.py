@@ -6,11 +6,17 @@ parameter name, so the same code serves the trainer, the callbacks and the CLI.
 
 from __future__ import annotations
 
+import numbers
 from typing import Iterable, Mapping, MutableMapping, Optional, Tuple
 
 import numpy
 
 NORMALIZATIONS = (None, "mean", "max")
+
+DEFAULT_GAMMA = 1.0
+"""Decay of the old importance in `consolidate`. 1.0 keeps every task in full: the
+Laplace recursion behind EWC (Huszár 2018) adds each task's Fisher to the old one and
+anchors at the latest weights; γ < 1 (online EWC, Schwarz et al. 2018) lets old tasks fade."""
 
 
 def penalty(
@@ -110,10 +116,21 @@ def merge(parts: Iterable[Tuple[Mapping[str, numpy.ndarray], int]]) -> Tuple[dic
     return {key: f / count for key, f in total.items()}, count
 
 
+def add(parts: Iterable[Mapping[str, numpy.ndarray]]) -> dict:
+    """Key-wise sum of partial sums of squared gradients (shards of one Fisher pass)."""
+    total: dict = {}
+    for part in parts:
+        for key, value in part.items():
+            total[key] = total[key] + value if key in total else value.copy()
+    return total
+
+
 def consolidate(
     old: Mapping[str, numpy.ndarray], new: Mapping[str, numpy.ndarray], gamma: float
 ) -> dict:
     """Online EWC: γ·F_old + F_new, with F_old zero-padded where an array grew."""
+    if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real) or not 0 <= gamma < float("inf"):
+        raise ValueError(f"gamma must be a finite number >= 0 (1.0 keeps old tasks in full), not {gamma!r}")
     out = {}
     for key, f_new in new.items():
         if key in old:
