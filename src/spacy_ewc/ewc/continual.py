@@ -1,0 +1,156 @@
+"""Fisher estimates that add up: shards, merging and several processes.
+
+The Fisher is a mean of per-example squared gradients, so shards of the data give partial
+sums that add up to what a single pass gives. Each example is seeded by its global index
+(the parser's built-in dropout then draws the same masks as in one pass), so `estimate` on
+a shard takes the index of its first example as `offset`. `merge` combines shard states;
+`n_process` spreads one pass over processes on this machine (started as spaCy's
+`nlp.pipe(n_process=...)` starts them: fork on Linux, spawn elsewhere, where the calling
+script needs an ``if __name__ == "__main__":`` guard). Consolidation after a task is
+`EWC.consolidate`.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import tempfile
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import numpy
+import spacy
+from spacy.language import Language
+from spacy.pipeline import TrainablePipe
+from spacy.tokens import DocBin
+from spacy.training import Example
+
+from ..errors import Errors
+from . import math as ewc_math
+from .ewc import DEFAULT_LAMBDA, DEFAULT_NORMALIZATION, EWC, resolve_pipe, unwrap
+from .fisher import make_examples, squared_gradient_sums
+from .params import collect_params
+from .vector_dict import VectorDict
+
+
+def estimate(
+    pipe: Union[Language, TrainablePipe],
+    data,
+    lambda_: float = DEFAULT_LAMBDA,
+    pipe_name: Optional[str] = None,
+    *,
+    fisher: str = "auto",
+    normalize: Optional[str] = DEFAULT_NORMALIZATION,
+    offset: int = 0,
+    n_process: int = 1,
+    progress=None,
+) -> EWC:
+    """The EWC state of `data`, the examples `offset`, `offset + 1`, ... of a larger set.
+
+    With `offset=0` and `n_process=1` it is `EWC(pipe, data, ...)`. `n_process > 1` needs
+    a Language: each worker loads a copy of the pipeline and computes one contiguous part.
+    """
+    if not isinstance(n_process, int) or n_process < 1:
+        raise ValueError(f"n_process must be an integer >= 1, not {n_process!r}")
+    if not isinstance(offset, int) or offset < 0:
+        raise ValueError(f"offset must be the index (>= 0) of the shard's first example, not {offset!r}")
+    component, nlp, name = resolve_pipe(pipe, pipe_name)
+    examples, kind = make_examples(data, fisher, component, nlp)
+    refs = collect_params(unwrap(component.model), name)
+    theta_star = VectorDict((ref.key, ref.node.get_param(ref.name).copy()) for ref in refs)
+    n_process = min(n_process, len(examples))
+    if n_process == 1:
+        sums = squared_gradient_sums(component, examples, refs, progress=progress, seed=offset)
+    elif nlp is None:
+        raise ValueError("n_process > 1 needs the Language (nlp), not a component: workers load it from disk")
+    else:
+        sums = parallel_sums(nlp, name, examples, offset, n_process)
+    if not any(float(s.max()) > 0.0 for s in sums.values() if s.size):
+        raise ValueError(Errors.E017.format(name=name))
+    fisher_raw = {key: value / len(examples) for key, value in sums.items()}
+    return EWC.from_parts(
+        pipe, theta_star, fisher_raw, len(examples),
+        lambda_=lambda_, pipe_name=name, fisher_kind=kind, normalize=normalize,
+    )
+
+
+def merge(states: Sequence[EWC]) -> EWC:
+    """One state from states computed on shards of the data by the same model.
+
+    Equal (to float rounding) to the state a single pass over all shards' examples gives,
+    when each shard was estimated with the global index of its first example as `offset`.
+    """
+    states = list(states)
+    if not states:
+        raise ValueError("merge needs at least one EWC state.")
+    first = states[0]
+    for i, state in enumerate(states[1:], 1):
+        _check_same_pass(first, state, i)
+    for i, state in enumerate(states):
+        if state.tasks != 1:
+            raise ValueError(
+                f"State {i} consolidates {state.tasks} tasks; only Fisher estimates of one pass "
+                "(before consolidation) can be merged. Merge the shards, then consolidate."
+            )
+    fisher_raw, count = ewc_math.merge((state.fisher_raw, state.n_examples) for state in states)
+    return EWC.from_parts(
+        first.pipe, first.theta_star.copy(), fisher_raw, count,
+        lambda_=first.lambda_, pipe_name=first.pipe_name,
+        fisher_kind=first.fisher_kind, normalize=first.normalize,
+    )
+
+
+def _check_same_pass(first: EWC, other: EWC, index: int) -> None:
+    settings = ("pipe_name", "fisher_kind", "normalize")
+    for attr in settings:
+        if getattr(first, attr) != getattr(other, attr):
+            raise ValueError(
+                f"State {index} has {attr}={getattr(other, attr)!r}, state 0 {getattr(first, attr)!r}: "
+                "shards to merge must come from the same component and settings."
+            )
+    if list(first.theta_star) != list(other.theta_star) or not all(
+        numpy.array_equal(first.theta_star[key], other.theta_star[key]) for key in first.theta_star
+    ):
+        raise ValueError(
+            f"State {index} was computed at other weights than state 0 (θ* differs): shards to merge "
+            "must be estimated with the same model."
+        )
+
+
+def shard_bounds(n_items: int, shard: int, n_shards: int) -> Tuple[int, int]:
+    """[start, end) of contiguous shard `shard` (0-based) of `n_shards` over `n_items`."""
+    if not 0 <= shard < n_shards:
+        raise ValueError(f"shard must be in 0..{n_shards - 1}, not {shard}")
+    return n_items * shard // n_shards, n_items * (shard + 1) // n_shards
+
+
+def parallel_sums(
+    nlp: Language, pipe_name: str, examples: Sequence[Example], offset: int, n_process: int
+) -> Dict[str, numpy.ndarray]:
+    """Σ g² over `examples`, split into `n_process` contiguous parts, one per process."""
+    with tempfile.TemporaryDirectory(prefix="spacy-ewc-") as tmp:
+        model_dir = Path(tmp) / "model"
+        nlp.to_disk(model_dir)
+        jobs = []
+        for shard in range(n_process):
+            start, end = shard_bounds(len(examples), shard, n_process)
+            part = examples[start:end]
+            jobs.append((str(model_dir), pipe_name, _doc_bytes(eg.x for eg in part),
+                         _doc_bytes(eg.y for eg in part), offset + start))
+        with multiprocessing.get_context().Pool(n_process) as pool:
+            parts = pool.starmap(_shard_sums, jobs)
+    return ewc_math.add(parts)
+
+
+def _doc_bytes(docs) -> bytes:
+    return DocBin(docs=docs, store_user_data=False).to_bytes()
+
+
+def _shard_sums(model_dir: str, pipe_name: str, x_bytes: bytes, y_bytes: bytes, offset: int) -> Dict:
+    """Worker: Σ g² of one shard, with the pipeline loaded from `model_dir`."""
+    nlp = spacy.load(model_dir)
+    component = nlp.get_pipe(pipe_name)
+    predicted: List = list(DocBin().from_bytes(x_bytes).get_docs(nlp.vocab))
+    reference: List = list(DocBin().from_bytes(y_bytes).get_docs(nlp.vocab))
+    examples = [Example(x, y) for x, y in zip(predicted, reference)]
+    refs = collect_params(component.model, pipe_name)
+    return dict(squared_gradient_sums(component, examples, refs, seed=offset))
