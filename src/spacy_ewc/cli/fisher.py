@@ -1,0 +1,71 @@
+"""`spacy-ewc fisher`: estimate and save the EWC state of a pipeline component."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from wasabi import msg
+
+from ..ewc.continual import estimate, shard_bounds
+from ..ewc.ewc import DEFAULT_LAMBDA
+from ._util import Arg, Opt, app, check_path, default_state, load_model, progress_bar, read_data, user_errors
+
+
+@app.command("fisher")
+def fisher_cli(
+    model: str = Arg(..., help="Pipeline package name or folder"),
+    data: Path = Arg(
+        ..., help="Data: .spacy corpus, .jsonl ({'text': ...} per line) or text file (one per line)"
+    ),
+    output: Optional[Path] = Opt(
+        None, "--output", "-o", help="Folder for the state [default: MODEL/ewc/PIPE]"
+    ),
+    pipe_name: str = Opt("ner", "--pipe", "-p", help="Component to protect"),
+    kind: str = Opt(
+        "auto", "--kind", "-k", help="Fisher targets: empirical (gold), predicted (raw text) or auto"
+    ),
+    lambda_: float = Opt(
+        DEFAULT_LAMBDA, "--lambda", "-l", help="Strength λ of the penalty, saved with the state"
+    ),
+    normalize: str = Opt("mean", "--normalize", help="Scale of F: mean, max or none"),
+    n_process: int = Opt(1, "--n-process", "-n", help="Processes for the Fisher pass"),
+    shard: Optional[str] = Opt(
+        None, "--shard", help="Only shard I of N, as I/N (0-based); merge the shards later"
+    ),
+    limit: int = Opt(0, "--limit", help="Use the first N items of DATA (0: all)"),
+):
+    """Estimate the Fisher information of a component on DATA and save θ*, F and λ.
+
+    Raw text gives the 'predicted' Fisher (the model's own predictions as targets), a
+    .spacy corpus the 'empirical' one. With --shard the items are cut into N contiguous
+    parts and only part I is estimated, seeded by its global position, so that
+    `spacy-ewc merge` of all parts equals a single pass.
+    """
+    output = default_state(model, pipe_name, output, "--output")
+    with user_errors():
+        check_path(data)
+        index, count = _parse_shard(shard) if shard is not None else (0, 1)
+    nlp = load_model(model)
+    with user_errors():
+        items = read_data(data, nlp, limit)
+        start, end = shard_bounds(len(items), index, count)
+        items = items[start:end]
+        msg.info(f"Fisher of '{pipe_name}' on {len(items)} items from {data}")
+        ewc = estimate(
+            nlp, items, lambda_, pipe_name,
+            fisher=kind, normalize=None if normalize == "none" else normalize,
+            offset=start, n_process=n_process, progress=progress_bar("Fisher"),
+        )
+        ewc.to_disk(output)
+    msg.good(f"Saved the EWC state ({ewc.fisher_kind} Fisher, {ewc.n_examples} examples) to {output}")
+
+
+def _parse_shard(text: str):
+    try:
+        index, count = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise ValueError(f"--shard must look like I/N, for example 0/4, not {text!r}") from None
+    if not 0 <= index < count:
+        raise ValueError(f"--shard {text}: I must be in 0..N-1 (0-based)")
+    return index, count
