@@ -1,8 +1,17 @@
 """Elastic Weight Consolidation for spaCy: fine-tune a trained pipeline without forgetting."""
 
 from .ewc import EWC, VectorDict
+from .serialize import load_pipeline, save_pipeline
 from .spacy_wrapper import EWCModelWrapper, create_ewc_pipe
 
 __version__ = "0.2.0"
 
-__all__ = ["EWC", "VectorDict", "EWCModelWrapper", "create_ewc_pipe", "__version__"]
+__all__ = [
+    "EWC",
+    "VectorDict",
+    "EWCModelWrapper",
+    "create_ewc_pipe",
+    "save_pipeline",
+    "load_pipeline",
+    "__version__",
+]
