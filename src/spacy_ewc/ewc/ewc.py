@@ -99,7 +99,7 @@ class EWC:
         self.theta_star = self._capture_current_parameters(copy=True)
         examples, self.fisher_kind = make_examples(data, fisher, component, nlp)
         self._progress = progress
-        self.fisher_matrix = self._compute_fisher_matrix(examples)
+        self.fisher_matrix = self._compute_fisher_matrix(examples, nlp)
         self.tasks = 1
         self._reset_cache()
 
@@ -113,7 +113,7 @@ class EWC:
             params[ref.key] = value.copy() if copy else value
         return params
 
-    def _compute_fisher_matrix(self, examples: Iterable) -> VectorDict:
+    def _compute_fisher_matrix(self, examples: Iterable, nlp: Optional[Language] = None) -> VectorDict:
         """Diagonal Fisher: mean over examples of per-example squared gradients.
 
         Normalised as set by `self.normalize`; the divisor is kept in `fisher_scale`.
@@ -123,7 +123,7 @@ class EWC:
         if not examples:
             raise ValueError(Errors.E006)
         refs = collect_params(self.model, self.pipe_name)
-        sums = squared_gradient_sums(self.pipe, examples, refs, progress=self._progress)
+        sums = squared_gradient_sums(self.pipe, examples, refs, progress=self._progress, nlp=nlp)
         if not any(float(s.max()) > 0.0 for s in sums.values() if s.size):
             raise ValueError(Errors.E017.format(name=self.pipe_name))
         self.n_examples = len(examples)

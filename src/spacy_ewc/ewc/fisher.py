@@ -7,24 +7,37 @@ Two kinds of targets:
 
 Each example is its own backward pass with the model's gradients cleared before it and
 removed after it, so the estimate is the mean of per-example squares and no gradient is
-left for the optimizer to step on.
+left for the optimizer to step on. Components that listen to a shared tok2vec, and the
+tok2vec itself, get their backward pass from `listeners.backward_pass`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import random
-from typing import Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import numpy
 from spacy.language import Language
-from spacy.pipeline import TrainablePipe
+from spacy.morphology import Morphology
+from spacy.pipeline import (
+    DependencyParser,
+    EntityRecognizer,
+    Morphologizer,
+    MultiLabel_TextCategorizer,
+    SentenceRecognizer,
+    SpanCategorizer,
+    Tagger,
+    TextCategorizer,
+    TrainablePipe,
+)
 from spacy.tokens import Doc
 from spacy.training import Example
 
 from ..errors import Errors
 from . import math as ewc_math
-from .params import ParamRef, drop_grad
+from .listeners import backward_pass, loss_components
+from .params import ParamRef, drop_grad, iter_params
 from .vector_dict import VectorDict
 
 FISHER_KINDS = ("auto", "empirical", "predicted")
@@ -45,6 +58,7 @@ def make_examples(
     for i, item in enumerate(items):
         if not _is_supported(item):
             raise TypeError(Errors.E007.format(index=i, type=type(item).__name__))
+    components = loss_components(pipe, nlp)
     annotated = [isinstance(item, (Example, tuple)) for item in items]
     if kind == "auto":
         kind = "empirical" if all(annotated) else "predicted"
@@ -57,9 +71,10 @@ def make_examples(
             item if isinstance(item, Example) else Example.from_dict(make_doc(item[0]), item[1])
             for item in items
         ]
-        check_labels(pipe, examples)
+        for component in components:
+            check_labels(component, examples)
         return examples, kind
-    return _predicted_examples(items, pipe, nlp), kind
+    return _predicted_examples(items, pipe, components, nlp), kind
 
 
 def _is_supported(item) -> bool:
@@ -83,7 +98,10 @@ def _raw_copy(doc: Doc) -> Doc:
     return Doc(doc.vocab, words=[t.text for t in doc], spaces=[bool(t.whitespace_) for t in doc])
 
 
-def _predicted_examples(items: Sequence, pipe: TrainablePipe, nlp: Optional[Language]) -> List[Example]:
+def _predicted_examples(
+    items: Sequence, pipe: TrainablePipe, components: Sequence[TrainablePipe], nlp: Optional[Language]
+) -> List[Example]:
+    """Examples whose references are what the pipeline predicts, up to the last of `components`."""
     raw_docs = []
     for item in items:
         if isinstance(item, str):
@@ -94,38 +112,78 @@ def _predicted_examples(items: Sequence, pipe: TrainablePipe, nlp: Optional[Lang
             raw_docs.append(_raw_copy(item.x))
         else:
             raw_docs.append(_raw_copy(item))
-    annotated = _annotate([_raw_copy(d) for d in raw_docs], pipe, nlp)
+    annotated = _annotate([_raw_copy(d) for d in raw_docs], components, nlp)
+    for component in components:
+        if isinstance(component, TextCategorizer):
+            exclusive = not isinstance(component, MultiLabel_TextCategorizer)
+            threshold = float(component.cfg.get("threshold", 0.5))
+            for doc in annotated:
+                cats = {label: doc.cats.get(label, 0.0) for label in component.labels}
+                doc.cats = hard_categories(cats, exclusive, threshold)
     return [Example(raw, ref) for raw, ref in zip(raw_docs, annotated)]
 
 
-def _annotate(docs: List[Doc], pipe: TrainablePipe, nlp: Optional[Language]) -> List[Doc]:
-    """Run the pipeline up to and including `pipe` (or `pipe` alone without `nlp`)."""
+def _annotate(docs: List[Doc], components: Sequence[TrainablePipe], nlp: Optional[Language]) -> List[Doc]:
+    """Run the pipeline up to and including the last of `components` (or them alone without `nlp`)."""
     if nlp is None:
-        return list(pipe.pipe(docs))
+        for component in components:
+            docs = list(component.pipe(docs))
+        return docs
     names = nlp.pipe_names
-    index = next(i for i, (_, proc) in enumerate(nlp.pipeline) if proc is pipe)
-    with nlp.select_pipes(disable=names[index + 1:]):
+    last = max(i for i, (_, proc) in enumerate(nlp.pipeline) if any(proc is c for c in components))
+    with nlp.select_pipes(disable=names[last + 1:]):
         return list(nlp.pipe(docs))
+
+
+def hard_categories(cats: Dict[str, float], exclusive: bool, threshold: float) -> Dict[str, float]:
+    """The categories a text classifier predicts, as 0/1 targets.
+
+    Its scores as targets would give a zero gradient: the predicted Fisher, like the one of
+    a tagger, takes the decision (the top class, or every class over the threshold).
+    """
+    if not cats:
+        return cats
+    if exclusive:
+        best = max(cats, key=cats.get)
+        return {label: float(label == best) for label in cats}
+    return {label: float(score >= threshold) for label, score in cats.items()}
 
 
 def label_problems(pipe: TrainablePipe, examples: Sequence[Example]) -> List[str]:
     """Labels used by the gold annotations that the component does not know."""
     known = set(getattr(pipe, "labels", ()) or ())
+    if not known:
+        return []
     found = set()
-    kind = type(pipe).__name__
     for eg in examples:
-        ref = eg.reference
-        if kind in ("EntityRecognizer", "BeamEntityRecognizer"):
-            found.update(ent.label_ for ent in ref.ents)
-        elif kind in ("TextCategorizer", "MultiLabel_TextCategorizer"):
-            found.update(ref.cats)
-        elif kind == "Tagger":
-            found.update(t.tag_ for t in ref if t.tag_)
-        elif kind == "SpanCategorizer":
-            key = pipe.key
-            if key in ref.spans:
-                found.update(span.label_ for span in ref.spans[key])
-    return sorted(found - known) if known else []
+        found.update(_gold_labels(pipe, eg.reference))
+    return sorted(found - known)
+
+
+def _gold_labels(pipe: TrainablePipe, ref: Doc) -> Iterable[str]:
+    if isinstance(pipe, EntityRecognizer):
+        return (ent.label_ for ent in ref.ents)
+    if isinstance(pipe, DependencyParser):
+        return (t.dep_ for t in ref if t.dep_ and t.dep_ != "ROOT" and t.has_dep())
+    if isinstance(pipe, TextCategorizer):
+        return ref.cats
+    if isinstance(pipe, SentenceRecognizer):
+        return ()
+    if isinstance(pipe, Morphologizer):
+        return (_morph_label(t) for t in ref if t.pos_ or t.has_morph())
+    if isinstance(pipe, Tagger):
+        return (t.tag_ for t in ref if t.tag_)
+    if isinstance(pipe, SpanCategorizer):
+        return (span.label_ for span in ref.spans.get(pipe.key, ()))
+    return ()
+
+
+def _morph_label(token) -> str:
+    """A morphologizer label: the features with the coarse POS, as the component spells it."""
+    feats = Morphology.feats_to_dict(str(token.morph))
+    if token.pos_:
+        feats["POS"] = token.pos_
+    return token.vocab.strings[token.vocab.morphology.add(feats)]
 
 
 def check_labels(pipe: TrainablePipe, examples: Sequence[Example]) -> None:
@@ -194,19 +252,29 @@ def squared_gradient_sums(
     update=None,
     progress=None,
     seed: int = 0,
+    nlp: Optional[Language] = None,
 ) -> VectorDict:
     """Σ over examples of g², each g the gradient of one example's loss alone.
 
-    `update(examples)` runs the backward pass (default: ``pipe.update`` with no optimizer
-    and no dropout); `progress` wraps the example iterator (for example ``tqdm``).
+    `update(examples)` runs the backward pass (default: `listeners.backward_pass`, which is
+    ``pipe.update`` with no optimizer and no dropout unless the component shares a tok2vec;
+    that needs `nlp`); `progress` wraps the example iterator (for example ``tqdm``).
+    Gradients the pass leaves on the other components it updates are removed too.
     """
+    components = loss_components(pipe, nlp)
     if update is None:
-        def update(batch):
-            pipe.update(batch, drop=0.0, sgd=None, losses={})
-    known = set(getattr(pipe, "labels", ()) or ())
+        update = backward_pass(pipe, nlp)
+    touched = list(refs) + [
+        ref for c in components if c is not pipe for ref in iter_params(_unwrapped(c.model))
+    ]
+    known = {id(c): set(getattr(c, "labels", ()) or ()) for c in components}
     sums = VectorDict((ref.key, numpy.zeros_like(ref.node.get_param(ref.name))) for ref in refs)
     iterator = progress(examples) if progress is not None else examples
-    with _deterministic_updates(pipe), _isolated_gradients(refs), _restored_random_state():
+    with contextlib.ExitStack() as stack:
+        for component in components:
+            stack.enter_context(_deterministic_updates(component))
+        stack.enter_context(_isolated_gradients(touched))
+        stack.enter_context(_restored_random_state())
         for index, eg in enumerate(iterator):
             seed_example(seed, index)
             update([eg])
@@ -215,8 +283,13 @@ def squared_gradient_sums(
                 if ref.node.has_grad(ref.name):
                     grads[ref.key] = ref.node.get_grad(ref.name)
             ewc_math.accumulate_squares(sums, grads)
-            for ref in refs:
+            for ref in touched:
                 drop_grad(ref.node, ref.name)
-    if known and set(getattr(pipe, "labels", ()) or ()) != known:
-        raise ValueError(Errors.E009.format(name=pipe.name, labels="(added during the pass)"))
+    for component in components:
+        if known[id(component)] and set(getattr(component, "labels", ()) or ()) != known[id(component)]:
+            raise ValueError(Errors.E009.format(name=component.name, labels="(added during the pass)"))
     return sums
+
+
+def _unwrapped(model):
+    return getattr(model, "wrapped_model", model)

@@ -1,0 +1,173 @@
+"""Shared encoders: a `Tok2Vec` component and the components that listen to it.
+
+In en_core_web_sm, `tagger` and `parser` have no encoder of their own: a
+`Tok2VecListener` in their model receives the vectors of the shared `tok2vec` component
+and sends its gradients back there. So a backward pass of such a component needs the
+tok2vec's forward pass first, and the importance of the tok2vec's own weights comes from
+the losses of the components listening to it.
+
+`backward_pass(pipe, nlp)` returns the per-example update the Fisher pass runs:
+
+* a component with its own encoder (ner, senter in en_core_web_sm): ``pipe.update``;
+* a listening component: the tok2vec's forward pass (no gradient goes back to it), then
+  ``pipe.update``;
+* a `Tok2Vec` component: its forward pass, ``update`` of every enabled listening
+  component, then one backward pass of the summed gradients into the tok2vec.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Callable, List, Optional, Sequence
+
+from spacy.language import Language
+from spacy.pipeline import TrainablePipe
+from spacy.pipeline.tok2vec import Tok2Vec, Tok2VecListener
+from spacy.training import Example
+from thinc.api import set_dropout_rate
+
+Update = Callable[[List[Example]], None]
+
+NEEDS_NLP = (
+    "The component '{name}' listens to a shared tok2vec component, which has to run "
+    "before it. Pass the Language (nlp) with pipe_name='{name}' instead of the component."
+)
+NOT_LINKED = (
+    "The component '{name}' listens to a tok2vec component that is not in this pipeline. "
+    "Add the tok2vec it was trained with (the pipeline links listeners when components "
+    "are added), or replace its listeners with nlp.replace_listeners(...)."
+)
+TOK2VEC_NEEDS_NLP = (
+    "The importance of the tok2vec component '{name}' comes from the losses of the "
+    "components listening to it. Pass the Language (nlp) with pipe_name='{name}'."
+)
+NO_LISTENERS = (
+    "The tok2vec component '{name}' has no enabled component listening to it, so no loss "
+    "tells which of its weights matter. Enable the components that use it (for example "
+    "tagger or parser), or protect a component with its own encoder instead."
+)
+
+
+def listeners_in(pipe: TrainablePipe) -> List[Tok2VecListener]:
+    """The Tok2VecListener layers in a component's model."""
+    model = getattr(pipe, "model", None)
+    if model is None or isinstance(model, bool):
+        return []
+    return [node for node in model.walk() if isinstance(node, Tok2VecListener)]
+
+
+def upstream_of(pipe: TrainablePipe, nlp: Optional[Language]) -> Optional[Tok2Vec]:
+    """The Tok2Vec component `pipe` listens to, or None when it has its own encoder."""
+    listeners = listeners_in(pipe)
+    if not listeners:
+        return None
+    if nlp is None:
+        raise ValueError(NEEDS_NLP.format(name=pipe.name))
+    for _, proc in nlp.components:
+        if isinstance(proc, Tok2Vec) and any(node in proc.listeners for node in listeners):
+            return proc
+    raise ValueError(NOT_LINKED.format(name=pipe.name))
+
+
+def listening_components(tok2vec: Tok2Vec, nlp: Language) -> List[TrainablePipe]:
+    """Enabled components whose model listens to `tok2vec`, in pipeline order."""
+    names = set(tok2vec.listening_components)
+    return [proc for name, proc in nlp.pipeline if name in names and proc is not tok2vec]
+
+
+def shared_encoder(nlp: Language, pipe_name: str) -> Optional[str]:
+    """Name of the tok2vec component that `pipe_name` listens to (None if it has its own).
+
+    Protect it too when fine-tuning a listening component, so the other components that
+    share it keep their inputs: ``create_ewc_pipe(nlp, data, pipe_name=shared_encoder(nlp,
+    "parser"))``.
+    """
+    upstream = upstream_of(nlp.get_pipe(pipe_name), nlp)
+    if upstream is None:
+        return None
+    return next(name for name, proc in nlp.components if proc is upstream)
+
+
+def loss_components(pipe: TrainablePipe, nlp: Optional[Language]) -> List[TrainablePipe]:
+    """The components whose losses define the Fisher of `pipe`'s weights.
+
+    Raises when they cannot run: a tok2vec or a listening component without `nlp`, or a
+    tok2vec that no enabled component listens to.
+    """
+    if not isinstance(pipe, Tok2Vec):
+        upstream_of(pipe, nlp)
+        return [pipe]
+    if nlp is None:
+        raise ValueError(TOK2VEC_NEEDS_NLP.format(name=pipe.name))
+    components = listening_components(pipe, nlp)
+    if not components:
+        raise ValueError(NO_LISTENERS.format(name=pipe.name))
+    return components
+
+
+def backward_pass(pipe: TrainablePipe, nlp: Optional[Language]) -> Update:
+    """One example's backward pass for the Fisher of `pipe`: gradients, no optimizer step."""
+    if isinstance(pipe, Tok2Vec):
+        return _encoder_pass(pipe, loss_components(pipe, nlp))
+    upstream = upstream_of(pipe, nlp)
+    if upstream is not None:
+        return _listener_pass(pipe, upstream)
+
+    def update(batch: List[Example]) -> None:
+        pipe.update(batch, drop=0.0, sgd=None, losses={})
+
+    return update
+
+
+def _listener_pass(pipe: TrainablePipe, tok2vec: Tok2Vec) -> Update:
+    """Feed the listeners the tok2vec's output; the gradients that come back are dropped."""
+
+    def update(batch: List[Example]) -> None:
+        docs = [eg.predicted for eg in batch]
+        with _fed_listeners(tok2vec, docs, tok2vec.model.predict(docs), _no_gradient):
+            pipe.update(batch, drop=0.0, sgd=None, losses={})
+
+    return update
+
+
+def _encoder_pass(tok2vec: Tok2Vec, components: Sequence[TrainablePipe]) -> Update:
+    """Sum the gradients every listening component sends back, then backprop them once."""
+
+    def update(batch: List[Example]) -> None:
+        docs = [eg.predicted for eg in batch]
+        model = tok2vec.model
+        set_dropout_rate(model, 0.0)
+        tokvecs, backprop = model.begin_update(docs)
+        d_tokvecs = [model.ops.alloc2f(*vectors.shape) for vectors in tokvecs]
+
+        def accumulate(d_part):
+            for total, part in zip(d_tokvecs, d_part):
+                total += part
+            return []
+
+        with _fed_listeners(tok2vec, docs, tokvecs, accumulate):
+            for component in components:
+                component.update(batch, drop=0.0, sgd=None, losses={})
+        backprop(d_tokvecs)
+
+    return update
+
+
+def _no_gradient(d_tokvecs):
+    return []
+
+
+@contextlib.contextmanager
+def _fed_listeners(tok2vec: Tok2Vec, docs, tokvecs, backprop):
+    """Give every listener of `tok2vec` this batch, as `Tok2Vec.update` does; put back
+    what they held before, so no training batch is left behind in them."""
+    listeners = tok2vec.listeners
+    saved = [(node._batch_id, node._outputs, node._backprop) for node in listeners]  # noqa: SLF001
+    batch_id = Tok2VecListener.get_batch_id(docs)
+    for node in listeners:
+        node.receive(batch_id, tokvecs, backprop)
+    try:
+        yield
+    finally:
+        for node, (batch, outputs, callback) in zip(listeners, saved):
+            node._batch_id, node._outputs, node._backprop = batch, outputs, callback  # noqa: SLF001
