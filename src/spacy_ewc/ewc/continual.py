@@ -59,7 +59,7 @@ def estimate(
     theta_star = VectorDict((ref.key, ref.node.get_param(ref.name).copy()) for ref in refs)
     n_process = min(n_process, len(examples))
     if n_process == 1:
-        sums = squared_gradient_sums(component, examples, refs, progress=progress, seed=offset)
+        sums = squared_gradient_sums(component, examples, refs, progress=progress, seed=offset, nlp=nlp)
     elif nlp is None:
         raise ValueError("n_process > 1 needs the Language (nlp), not a component: workers load it from disk")
     else:
@@ -153,4 +153,4 @@ def _shard_sums(model_dir: str, pipe_name: str, x_bytes: bytes, y_bytes: bytes, 
     reference: List = list(DocBin().from_bytes(y_bytes).get_docs(nlp.vocab))
     examples = [Example(x, y) for x, y in zip(predicted, reference)]
     refs = collect_params(component.model, pipe_name)
-    return dict(squared_gradient_sums(component, examples, refs, seed=offset))
+    return dict(squared_gradient_sums(component, examples, refs, seed=offset, nlp=nlp))
