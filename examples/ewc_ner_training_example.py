@@ -25,6 +25,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
+import numpy
 import spacy
 from spacy.language import Language
 from spacy.scorer import get_ner_prf
@@ -147,9 +148,15 @@ def fisher_weighted_drift(nlp: Language, ewc: EWC) -> float:
     """Σ F (θ − θ*)² of `nlp`'s ner, with the θ* and F that `ewc` took from the original model.
 
     The same number as `ewc.compute_drift()`, computable for a model that was never wrapped.
+    Output rows added for the new label have no θ* and get zero importance, as in EWC.
     """
     params = {ref.key: ref.node.get_param(ref.name) for ref in iter_params(nlp.get_pipe("ner").model)}
-    return ewc_math.drift(params, ewc.theta_star, ewc.fisher_matrix)
+    theta_star, fisher = {}, {}
+    for key, anchor in ewc.theta_star.items():
+        param = params[key]
+        theta_star[key] = ewc_math.grow(anchor, param.shape, param)
+        fisher[key] = ewc_math.grow(ewc.fisher_matrix[key], param.shape, numpy.zeros_like(param))
+    return ewc_math.drift(params, theta_star, fisher)
 
 
 def label_counts(docs: Sequence) -> Counter:

@@ -85,3 +85,9 @@ def test_example_runs_on_a_slice(example_module, capsys):
         assert 0.0 <= scores["old"]["ents_f"] <= 1.0
         assert set(scores["new"]) >= {"p", "r", "f"}
     assert results["EWC"]["drift"] < results["plain"]["drift"]
+
+
+def test_without_penalty_both_runs_are_identical(example_module):
+    """λ=0 leaves only what the comparison shares: same batches, seed, dropout and optimizer."""
+    results = example_module.main(epochs=1, lambda_=0.0, training_data=TRAINING_DATA[:16])
+    assert results["EWC"] == results["plain"]
