@@ -1,6 +1,7 @@
 """Elastic Weight Consolidation for spaCy: fine-tune a trained pipeline without forgetting."""
 
 from .ewc import EWC, VectorDict
+from .ewc.listeners import shared_encoder
 from .serialize import load_pipeline, save_pipeline
 from .spacy_wrapper import EWCModelWrapper, create_ewc_pipe
 
@@ -13,5 +14,6 @@ __all__ = [
     "create_ewc_pipe",
     "save_pipeline",
     "load_pipeline",
+    "shared_encoder",
     "__version__",
 ]
