@@ -182,3 +182,12 @@ def test_gradient_penalty_is_lambda_f_delta(nlp, fisher_texts):
         0.5 * float((ewc.fisher_matrix["2/W"] * 0.25).sum()), rel=1e-4
     )
     assert ewc.ewc_loss(1.0) == pytest.approx(1.0 + 7.0 * ewc.compute_ewc_penalty())
+
+
+def test_drift_of_another_copy_uses_the_same_state(trained_pair):
+    runs, _ = trained_pair
+    plain_nlp, plain_ewc = runs["plain"]
+    ewc = runs["ewc"][1]
+    assert ewc.compute_drift(plain_nlp) == pytest.approx(plain_ewc.compute_drift(), rel=1e-6)
+    assert ewc.compute_drift(plain_nlp.get_pipe("ner")) == pytest.approx(plain_ewc.compute_drift(), rel=1e-6)
+    assert ewc.compute_drift() < ewc.compute_drift(plain_nlp)

@@ -21,7 +21,7 @@ from .vector_dict import VectorDict
 
 logger = logging.getLogger("spacy_ewc")
 
-DEFAULT_LAMBDA = 1000.0
+DEFAULT_LAMBDA = 3.0
 DEFAULT_NORMALIZATION = "mean"
 STATE_FORMAT = 1
 _META_FILE = "ewc.json"
@@ -138,14 +138,18 @@ class EWC:
         self.lambda_ = check_lambda(lambda_)
         self._scaled = {}
 
-    def compute_ewc_penalty(self) -> float:
-        """½ Σ F (θ − θ*)² at the current parameters (without λ)."""
-        params = self._current_params()
+    def compute_ewc_penalty(self, model: Any = None) -> float:
+        """½ Σ F (θ − θ*)² at the current parameters (without λ).
+
+        `model` (a thinc Model, a component or a Language) measures another copy of the
+        component, for example one fine-tuned without EWC; default: the protected one.
+        """
+        params = self._current_params(self._model_of(model))
         return ewc_math.penalty(params, self.theta_star, self.fisher_matrix)
 
-    def compute_drift(self) -> float:
+    def compute_drift(self, model: Any = None) -> float:
         """Fisher-weighted drift Σ F (θ − θ*)²: how far the model moved where it matters."""
-        return 2.0 * self.compute_ewc_penalty()
+        return 2.0 * self.compute_ewc_penalty(model)
 
     def ewc_loss(self, task_loss: float) -> float:
         """task_loss + λ · ½ Σ F (θ − θ*)²."""
@@ -179,8 +183,17 @@ class EWC:
         self._resolution: Dict[int, List[Tuple[str, Model, str, Any, Any, Any]]] = {}
         self._warned = False
 
-    def _current_params(self) -> Dict[str, Any]:
-        return {key: node.get_param(name) for key, node, name, _, _ in self._resolved(self.model)}
+    def _model_of(self, obj: Any) -> Model:
+        if obj is None:
+            return self.model
+        if isinstance(obj, Model):
+            return unwrap(obj)
+        component, _, _ = resolve_pipe(obj, self.pipe_name)
+        return unwrap(component.model)
+
+    def _current_params(self, model: Optional[Model] = None) -> Dict[str, Any]:
+        resolved = self._resolved(model if model is not None else self.model)
+        return {key: node.get_param(name) for key, node, name, _, _ in resolved}
 
     def _resolved(self, model: Model):
         return [entry[:5] for entry in self._resolved_with_buffers(model)]
