@@ -70,10 +70,70 @@ class Errors:
         "data has annotations (or use fisher='predicted')."
     )
 
+    E018 = (
+        "The component '{name}' listens to a shared tok2vec component, which has to run "
+        "before it. Pass the Language (nlp) with pipe_name='{name}' instead of the component."
+    )
+    E019 = (
+        "The component '{name}' listens to a tok2vec component that is not in this pipeline. "
+        "Add the tok2vec it was trained with (the pipeline links listeners when components "
+        "are added), or replace its listeners with nlp.replace_listeners(...)."
+    )
+    E020 = (
+        "The importance of the tok2vec component '{name}' comes from the losses of the "
+        "components listening to it. Pass the Language (nlp) with pipe_name='{name}'."
+    )
+    E021 = (
+        "The tok2vec component '{name}' has no enabled component listening to it, so no loss "
+        "tells which of its weights matter. Enable the components that use it (for example "
+        "tagger or parser), or protect a component with its own encoder instead."
+    )
+
+    # spacy train integration (training.py)
+    E101 = (
+        "[initialize.after_init] {callback}: `pipes` must be a non-empty list of component "
+        "names, for example pipes = [\"ner\"], got {value!r}."
+    )
+    E102 = (
+        "[initialize.after_init] {callback}: `data` must be the path of the Fisher data (a "
+        ".spacy file or folder, a .jsonl file with a \"text\" field, or a text file with one "
+        "text a line) or a corpus from a reader (@readers = \"spacy.Corpus.v1\"), got {value!r}."
+    )
+    E103 = (
+        "[initialize.after_init] {callback}: the Fisher data {path} does not exist. "
+        "Set `data` (or --paths.fisher)."
+    )
+    E104 = (
+        "[initialize.after_init] {callback}: `fisher` must be one of {kinds}, got {value!r}. "
+        "'predicted' needs raw text only; 'empirical' needs gold annotations of the labels "
+        "the component already knows."
+    )
+    E105 = "[initialize.after_init] {callback}: `normalize` must be one of {values}, got {value!r}."
+    E106 = "[initialize.after_init] {callback}: `limit` must be an integer >= 0 (0 means all), got {value!r}."
+    E107 = (
+        "[initialize.after_init] {callback}: the pipeline has no component '{name}'. "
+        "Components: {names}. Fix `pipes`."
+    )
+    E108 = (
+        "[initialize.after_init] {callback}: '{name}' is in [training] frozen_components, so "
+        "it is never updated and EWC has nothing to protect. Remove it from `pipes` or from "
+        "frozen_components."
+    )
+    E109 = "[initialize.after_init] {callback}: the Fisher data {path} gave no texts or examples."
+
 
 class Warnings:
     W001 = (
         "EWC does not protect {count} parameter array(s) of '{name}' that did not exist "
         "when its state was computed: {keys}. Recompute or consolidate the EWC state to "
         "protect them."
+    )
+    W101 = (
+        "EWC: '{name}' was just initialised from scratch (it is not sourced from a trained "
+        "pipeline), so EWC protects random weights. Source it, for example "
+        "[components.{name}] source = \"en_core_web_sm\"."
+    )
+    W102 = (
+        "EWC: [training.logger] is not {logger}, so the EWC state is not saved beside "
+        "model-best and model-last. Wrap your logger in it to keep the state for later tasks."
     )

@@ -34,6 +34,7 @@ from spacy.util import logger as spacy_logger
 from spacy.util import registry
 from wasabi import msg
 
+from .errors import Errors, Warnings
 from .ewc import math as ewc_math
 from .ewc.ewc import check_lambda
 from .ewc.fisher import FISHER_KINDS
@@ -44,51 +45,6 @@ LOGGER_NAME = "spacy-ewc.EWCLogger.v1"
 STATE_DIR = "ewc"
 
 FisherData = Union[str, Path, Callable[[Language], Iterable]]
-
-
-class TrainingErrors:
-    E101 = (
-        "[initialize.after_init] {callback}: `pipes` must be a non-empty list of component "
-        "names, for example pipes = [\"ner\"], got {value!r}."
-    )
-    E102 = (
-        "[initialize.after_init] {callback}: `data` must be the path of the Fisher data (a "
-        ".spacy file or folder, a .jsonl file with a \"text\" field, or a text file with one "
-        "text a line) or a corpus from a reader (@readers = \"spacy.Corpus.v1\"), got {value!r}."
-    )
-    E103 = (
-        "[initialize.after_init] {callback}: the Fisher data {path} does not exist. "
-        "Set `data` (or --paths.fisher)."
-    )
-    E104 = (
-        "[initialize.after_init] {callback}: `fisher` must be one of {kinds}, got {value!r}. "
-        "'predicted' needs raw text only; 'empirical' needs gold annotations of the labels "
-        "the component already knows."
-    )
-    E105 = "[initialize.after_init] {callback}: `normalize` must be one of {values}, got {value!r}."
-    E106 = "[initialize.after_init] {callback}: `limit` must be an integer >= 0 (0 means all), got {value!r}."
-    E107 = (
-        "[initialize.after_init] {callback}: the pipeline has no component '{name}'. "
-        "Components: {names}. Fix `pipes`."
-    )
-    E108 = (
-        "[initialize.after_init] {callback}: '{name}' is in [training] frozen_components, so "
-        "it is never updated and EWC has nothing to protect. Remove it from `pipes` or from "
-        "frozen_components."
-    )
-    E109 = "[initialize.after_init] {callback}: the Fisher data {path} gave no texts or examples."
-
-
-class TrainingWarnings:
-    W101 = (
-        "EWC: '{name}' was just initialised from scratch (it is not sourced from a trained "
-        "pipeline), so EWC protects random weights. Source it, for example "
-        "[components.{name}] source = \"en_core_web_sm\"."
-    )
-    W102 = (
-        "EWC: [training.logger] is not {logger}, so the EWC state is not saved beside "
-        "model-best and model-last. Wrap your logger in it to keep the state for later tasks."
-    )
 
 
 def create_ewc_callback(
@@ -111,15 +67,15 @@ def create_ewc_callback(
     limit: use the first `limit` texts or examples (0: all).
     """
     if not isinstance(pipes, (list, tuple)) or not pipes or not all(isinstance(p, str) for p in pipes):
-        raise ValueError(TrainingErrors.E101.format(callback=CALLBACK_NAME, value=pipes))
+        raise ValueError(Errors.E101.format(callback=CALLBACK_NAME, value=pipes))
     lambda_ = check_lambda(lambda_)
     if fisher not in FISHER_KINDS:
-        raise ValueError(TrainingErrors.E104.format(callback=CALLBACK_NAME, kinds=FISHER_KINDS, value=fisher))
+        raise ValueError(Errors.E104.format(callback=CALLBACK_NAME, kinds=FISHER_KINDS, value=fisher))
     if normalize not in ewc_math.NORMALIZATIONS:
         values = ewc_math.NORMALIZATIONS
-        raise ValueError(TrainingErrors.E105.format(callback=CALLBACK_NAME, values=values, value=normalize))
+        raise ValueError(Errors.E105.format(callback=CALLBACK_NAME, values=values, value=normalize))
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
-        raise ValueError(TrainingErrors.E106.format(callback=CALLBACK_NAME, value=limit))
+        raise ValueError(Errors.E106.format(callback=CALLBACK_NAME, value=limit))
     read = fisher_data_reader(data)
 
     def enable_ewc(nlp: Language) -> Language:
@@ -127,7 +83,7 @@ def create_ewc_callback(
         with fisher_pipes_enabled(nlp, pipes):
             items = list(islice(read(nlp), limit or None))
             if not items:
-                raise ValueError(TrainingErrors.E109.format(callback=CALLBACK_NAME, path=data))
+                raise ValueError(Errors.E109.format(callback=CALLBACK_NAME, path=data))
             for name in pipes:
                 start = time.perf_counter()
                 ewc = create_ewc_pipe(
@@ -148,10 +104,10 @@ def fisher_data_reader(data: FisherData) -> Callable[[Language], Iterator]:
     if callable(data):
         return data
     if not isinstance(data, (str, Path)) or not str(data):
-        raise ValueError(TrainingErrors.E102.format(callback=CALLBACK_NAME, value=data))
+        raise ValueError(Errors.E102.format(callback=CALLBACK_NAME, value=data))
     path = Path(data)
     if not path.exists():
-        raise FileNotFoundError(TrainingErrors.E103.format(callback=CALLBACK_NAME, path=path))
+        raise FileNotFoundError(Errors.E103.format(callback=CALLBACK_NAME, path=path))
     if path.is_dir() or path.suffix == ".spacy":
         return Corpus(path)
     if path.suffix == ".jsonl":
@@ -173,13 +129,13 @@ def check_pipes(nlp: Language, pipes: List[str]) -> None:
     for name in pipes:
         if name not in names:
             names_list = ", ".join(names)
-            raise ValueError(TrainingErrors.E107.format(callback=CALLBACK_NAME, name=name, names=names_list))
+            raise ValueError(Errors.E107.format(callback=CALLBACK_NAME, name=name, names=names_list))
         if name in frozen:
-            raise ValueError(TrainingErrors.E108.format(callback=CALLBACK_NAME, name=name))
+            raise ValueError(Errors.E108.format(callback=CALLBACK_NAME, name=name))
         if name not in nlp.disabled:
-            spacy_logger.warning(TrainingWarnings.W101.format(name=name))
+            spacy_logger.warning(Warnings.W101.format(name=name))
     if LOGGER_NAME not in srsly.json_dumps(config["training"].get("logger", {})):
-        spacy_logger.warning(TrainingWarnings.W102.format(logger=LOGGER_NAME))
+        spacy_logger.warning(Warnings.W102.format(logger=LOGGER_NAME))
 
 
 @contextlib.contextmanager

@@ -26,26 +26,10 @@ from spacy.pipeline.tok2vec import Tok2Vec, Tok2VecListener
 from spacy.training import Example
 from thinc.api import set_dropout_rate
 
+from ..errors import Errors
+
 Update = Callable[[List[Example]], None]
 
-NEEDS_NLP = (
-    "The component '{name}' listens to a shared tok2vec component, which has to run "
-    "before it. Pass the Language (nlp) with pipe_name='{name}' instead of the component."
-)
-NOT_LINKED = (
-    "The component '{name}' listens to a tok2vec component that is not in this pipeline. "
-    "Add the tok2vec it was trained with (the pipeline links listeners when components "
-    "are added), or replace its listeners with nlp.replace_listeners(...)."
-)
-TOK2VEC_NEEDS_NLP = (
-    "The importance of the tok2vec component '{name}' comes from the losses of the "
-    "components listening to it. Pass the Language (nlp) with pipe_name='{name}'."
-)
-NO_LISTENERS = (
-    "The tok2vec component '{name}' has no enabled component listening to it, so no loss "
-    "tells which of its weights matter. Enable the components that use it (for example "
-    "tagger or parser), or protect a component with its own encoder instead."
-)
 
 
 def listeners_in(pipe: TrainablePipe) -> List[Tok2VecListener]:
@@ -62,11 +46,11 @@ def upstream_of(pipe: TrainablePipe, nlp: Optional[Language]) -> Optional[Tok2Ve
     if not listeners:
         return None
     if nlp is None:
-        raise ValueError(NEEDS_NLP.format(name=pipe.name))
+        raise ValueError(Errors.E018.format(name=pipe.name))
     for _, proc in nlp.components:
         if isinstance(proc, Tok2Vec) and any(node in proc.listeners for node in listeners):
             return proc
-    raise ValueError(NOT_LINKED.format(name=pipe.name))
+    raise ValueError(Errors.E019.format(name=pipe.name))
 
 
 def listening_components(tok2vec: Tok2Vec, nlp: Language) -> List[TrainablePipe]:
@@ -98,10 +82,10 @@ def loss_components(pipe: TrainablePipe, nlp: Optional[Language]) -> List[Traina
         upstream_of(pipe, nlp)
         return [pipe]
     if nlp is None:
-        raise ValueError(TOK2VEC_NEEDS_NLP.format(name=pipe.name))
+        raise ValueError(Errors.E020.format(name=pipe.name))
     components = listening_components(pipe, nlp)
     if not components:
-        raise ValueError(NO_LISTENERS.format(name=pipe.name))
+        raise ValueError(Errors.E021.format(name=pipe.name))
     return components
 
 
