@@ -9,6 +9,7 @@ its own virtual environment, so this module imports `spacy_ewc` only inside the 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import resource
 import sys
@@ -222,8 +223,6 @@ def run_method(spec: dict) -> dict:
     if spec["method"] != "original":
         nlp.get_pipe("ner").add_label(NEW_LABEL)
         sgd = nlp.resume_training() if rehearsal else nlp.create_optimizer()
-        for name, value in spec.get("optimizer", {}).items():
-            setattr(sgd, name, value)
         log = train(nlp, examples, sgd, epochs=spec["epochs"], batch_size=s["batch_size"],
                     drop=s["drop"], seed=s["seed"], rehearsal=rehearsal,
                     rehearsal_batch_size=s["rehearsal_batch_size"])
@@ -237,17 +236,26 @@ def run_method(spec: dict) -> dict:
             "final_loss": round(sum(log.losses[-20:]) / max(1, len(log.losses[-20:])), 3),
         })
     eval_start = time.perf_counter()
-    wikigold = sample(load_wikigold(data_dir, nlp.vocab), s["n_wikigold"], s["seed"])
-    result["wikigold"] = score_wikigold(nlp, wikigold)
-    result["silver"] = score_silver(nlp, load_docs(cache / "silver_test.spacy", nlp.vocab))
-    result["silver_dev"] = score_silver(nlp, load_docs(cache / "silver_dev.spacy", nlp.vocab))["f"]
-    test = sample(load_ncbi(data_dir, "test", nlp.vocab), s["n_test"], s["seed"])
-    devel = sample(load_ncbi(data_dir, "devel", nlp.vocab), s["n_devel"], s["seed"])
-    result["disease_test"] = score_disease(nlp, test)
-    result["disease_devel"] = score_disease(nlp, devel)["f"]
+    averaged = spec.get("averages") and spec["method"] != "original"
+    with nlp.use_params(sgd.averages) if averaged else contextlib.nullcontext():
+        result.update(evaluate(nlp, s, data_dir, cache))
     result["eval_s"] = round(time.perf_counter() - eval_start, 2)
     result["job_s"] = round(time.perf_counter() - start, 2)
     return result
+
+
+def evaluate(nlp, s: dict, data_dir: Path, cache: Path) -> Dict[str, object]:
+    """Old labels (WikiGold gold, silver test and dev) and DISEASE (NCBI test and devel)."""
+    wikigold = sample(load_wikigold(data_dir, nlp.vocab), s["n_wikigold"], s["seed"])
+    test = sample(load_ncbi(data_dir, "test", nlp.vocab), s["n_test"], s["seed"])
+    devel = sample(load_ncbi(data_dir, "devel", nlp.vocab), s["n_devel"], s["seed"])
+    return {
+        "wikigold": score_wikigold(nlp, wikigold),
+        "silver": score_silver(nlp, load_docs(cache / "silver_test.spacy", nlp.vocab)),
+        "silver_dev": score_silver(nlp, load_docs(cache / "silver_dev.spacy", nlp.vocab))["f"],
+        "disease_test": score_disease(nlp, test),
+        "disease_devel": score_disease(nlp, devel)["f"],
+    }
 
 
 def main(spec_path: str, out_path: str) -> None:

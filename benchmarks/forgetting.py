@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -45,14 +46,17 @@ FULL = {
     "batch_size": 16, "drop": 0.1, "rehearsal_batch_size": 4, "seed": 0,
     "lambdas": [1, 3, 10, 30], "l2_lambdas": [1, 10], "legacy_lambdas": [1000],
     "empirical_lambdas": [], "source_lambdas": [3], "pseudo_lambdas": [0.3, 1, 3, 10],
-    "both_pseudo_lambdas": [3], "epoch_grid": [6], "epoch_lambda": 10,
+    "both_pseudo_lambdas": [3], "epoch_grid": [6], "epoch_lambdas": [1, 10], "averages": True,
 }
+# The settings a single job depends on (the rest only says which jobs to run).
+JOB_SETTINGS = ("n_train", "n_devel", "n_test", "n_wikigold", "n_fisher_wiki", "n_fisher_ncbi",
+                "n_silver_dev", "n_silver", "batch_size", "drop", "rehearsal_batch_size", "seed")
 QUICK = {
     **FULL,
     "n_train": 400, "epochs": 2, "n_devel": 200, "n_test": 300, "n_wikigold": 400,
     "n_fisher_wiki": 80, "n_fisher_ncbi": 200, "n_silver_dev": 40, "n_silver": 80,
     "lambdas": [3, 10], "l2_lambdas": [10], "empirical_lambdas": [3], "source_lambdas": [3],
-    "pseudo_lambdas": [3], "both_pseudo_lambdas": [], "epoch_grid": [],
+    "pseudo_lambdas": [3], "both_pseudo_lambdas": [], "epoch_grid": [], "averages": False,
 }
 
 
@@ -65,6 +69,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--lambdas", type=float, nargs="+", help="λ grid of the main EWC runs")
     parser.add_argument("--pseudo-lambdas", type=float, nargs="+", help="λ grid of EWC + pseudo-labels")
     parser.add_argument("--only", nargs="+", help="run only jobs whose name starts with one of these")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep results of jobs already run with the same settings (to extend the grid)")
     parser.add_argument("--skip-legacy", action="store_true", help="do not install/run spacy-ewc 0.1.1")
     return parser.parse_args(argv)
 
@@ -103,11 +109,18 @@ def plan(settings: dict) -> List[dict]:
     for lam in settings["both_pseudo_lambdas"]:
         run(f"EWC empirical/wiki+ncbi + pseudo λ={lam:g}", "ewc", source="both", pseudo=True,
             **{"lambda": lam})
-    lam = settings["epoch_lambda"]
     for n in settings["epoch_grid"]:
         run(f"plain, {n} epochs", "plain", epochs=n, group="epochs")
-        run(f"EWC predicted/wiki + pseudo λ={lam:g}, {n} epochs", "ewc", source="wiki", pseudo=True,
-            epochs=n, group="epochs", **{"lambda": lam})
+        for lam in settings["epoch_lambdas"]:
+            run(f"EWC predicted/wiki + pseudo λ={lam:g}, {n} epochs", "ewc", source="wiki", pseudo=True,
+                epochs=n, group="epochs", **{"lambda": lam})
+    if settings["averages"]:
+        run("plain, averaged", "plain", averages=True, group="averages")
+        run("pseudo-labels, averaged", "plain", pseudo=True, averages=True, group="averages")
+        run("EWC predicted/wiki λ=10, averaged", "ewc", source="wiki", averages=True, group="averages",
+            **{"lambda": 10})
+        run("EWC predicted/wiki + pseudo λ=1, averaged", "ewc", source="wiki", pseudo=True, averages=True,
+            group="averages", **{"lambda": 1})
     return jobs
 
 
@@ -166,9 +179,17 @@ def slug(name: str) -> str:
     return "".join(c if c.isascii() and c.isalnum() else "_" for c in name).strip("_")
 
 
-def run_job(job: dict, python: Path, workdir: Path) -> dict:
-    """Run one job in a fresh process; its result, or {"error": ...} with the log's tail."""
+def run_job(job: dict, python: Path, workdir: Path, reuse: bool = False) -> dict:
+    """Run one job in a fresh process; its result, or {"error": ...} with the log's tail.
+
+    With `reuse`, a job whose spec is unchanged and whose result is on disk is not run again.
+    """
     spec_path, out_path = workdir / f"{slug(job['name'])}.json", workdir / f"{slug(job['name'])}.out.json"
+    if reuse and spec_path.is_file() and out_path.is_file():
+        if json.loads(spec_path.read_text(encoding="utf8")) == json.loads(json.dumps(job)):
+            result = json.loads(out_path.read_text(encoding="utf8"))
+            if "wall_s" in result:
+                return {**result, "reused": True}
     spec_path.write_text(json.dumps(job, indent=2), encoding="utf8")
     out_path.unlink(missing_ok=True)
     start = time.perf_counter()
@@ -178,7 +199,9 @@ def run_job(job: dict, python: Path, workdir: Path) -> dict:
     (workdir / f"{slug(job['name'])}.log").write_text(proc.stdout + proc.stderr, encoding="utf8")
     if proc.returncode != 0 or not out_path.is_file():
         return {"error": (proc.stderr or proc.stdout).strip()[-800:], "wall_s": wall}
-    return {**json.loads(out_path.read_text(encoding="utf8")), "wall_s": wall}
+    result = {**json.loads(out_path.read_text(encoding="utf8")), "wall_s": wall}
+    out_path.write_text(json.dumps(result, indent=2), encoding="utf8")
+    return result
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -194,13 +217,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     workdir = cache / "jobs"
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
+    load_before = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     msg.info(f"{mode} mode, data from {data_dir}")
     sizes = prepare(data_dir, cache, settings)
     legacy = None if args.skip_legacy else legacy_python(CACHE)
     jobs = [j for j in plan(settings) if not args.only or any(j["name"].startswith(o) for o in args.only)]
     results = []
     for i, job in enumerate(jobs, 1):
-        job = {**job, "settings": settings, "data_dir": str(data_dir), "cache_dir": str(cache)}
+        job_settings = {key: settings[key] for key in JOB_SETTINGS}
+        job = {**job, "settings": job_settings, "data_dir": str(data_dir), "cache_dir": str(cache)}
         if job["job"] == "fisher" or job.get("method") == "ewc":
             job["state_dir"] = str(cache / "fisher" / slug(job.get("source", "")))
         python = Path(sys.executable)
@@ -209,16 +234,20 @@ def main(argv: Optional[List[str]] = None) -> int:
                 results.append({**job, "result": {"error": f"spacy-ewc {LEGACY_VERSION} not installed"}})
                 continue
             python = legacy
-        result = run_job(job, python, workdir)
+        result = run_job(job, python, workdir, reuse=args.reuse)
         results.append({**job, "result": result})
-        title = f"[{i}/{len(jobs)}] {job['name']} ({result['wall_s']}s)"
+        reused = ", reused" if result.get("reused") else ""
+        title = f"[{i}/{len(jobs)}] {job['name']} ({result['wall_s']}s{reused})"
         if "error" in result:
             msg.fail(title, result["error"].splitlines()[-1:])
         else:
             msg.good(title, _summary(result))
     runtime = round(time.perf_counter() - started, 1)
+    jobs_s = round(sum(r["result"].get("wall_s", 0.0) for r in results), 1)
     meta = {
-        "mode": mode, "runtime_s": runtime, "settings": settings, "sizes": sizes,
+        "mode": mode, "runtime_s": runtime, "jobs_s": jobs_s,
+        "reused": sum(1 for r in results if r["result"].get("reused")),
+        "load": _load(load_before), "settings": settings, "sizes": sizes,
         "data_dir": str(data_dir), "spacy": spacy.__version__, "python": platform.python_version(),
         "machine": f"{platform.machine()}, {_cpus()} CPU cores",
     }
@@ -234,9 +263,14 @@ def _summary(result: dict) -> str:
             f"DISEASE F1 {result['disease_test']['f']:.3f}")
 
 
-def _cpus() -> int:
-    import os
+def _load(before: Optional[float]) -> Optional[str]:
+    """The 1-minute load average at the start and at the end: other work on the machine."""
+    if before is None:
+        return None
+    return f"{before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
 
+
+def _cpus() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
 
 
