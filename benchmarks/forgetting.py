@@ -154,20 +154,20 @@ def legacy_python(cache: Path) -> Optional[Path]:
     """
     env = cache / f"spacy-ewc-{LEGACY_VERSION}"
     python = env / "bin" / "python"
-    if (env / ".ready").is_file():
-        return python
-    try:
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(env)], check=True, capture_output=True)
-        pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps"]
-        subprocess.run([*pip, f"spacy-ewc=={LEGACY_VERSION}"], check=True, capture_output=True, text=True)
-    except subprocess.CalledProcessError as err:
-        msg.warn(f"spacy-ewc {LEGACY_VERSION} could not be installed, its run is skipped",
-                 (err.stderr or "").strip()[-500:])
-        return None
+    if not (env / ".ready").is_file():
+        try:
+            venv = [sys.executable, "-m", "venv", "--clear", str(env)]
+            subprocess.run(venv, check=True, capture_output=True)
+            pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-deps"]
+            subprocess.run([*pip, f"spacy-ewc=={LEGACY_VERSION}"], check=True, capture_output=True, text=True)
+        except (OSError, subprocess.CalledProcessError) as err:
+            msg.warn(f"spacy-ewc {LEGACY_VERSION} could not be installed, its run is skipped",
+                     (getattr(err, "stderr", "") or str(err)).strip()[-500:])
+            return None
+        (env / ".ready").touch()
     site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                           check=True, capture_output=True, text=True).stdout.strip()
     Path(site, "project_env.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf8")
-    (env / ".ready").touch()
     return python
 
 
