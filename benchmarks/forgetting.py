@@ -64,7 +64,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="small subsets, for development")
     parser.add_argument("--data", type=Path, default=None, help="data folder (default ../shared/data)")
-    parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the results")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="results folder (default benchmarks/results; .cache/MODE/partial with --only)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--lambdas", type=float, nargs="+", help="λ grid of the main EWC runs")
     parser.add_argument("--pseudo-lambdas", type=float, nargs="+", help="λ grid of EWC + pseudo-labels")
@@ -251,7 +252,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         "data_dir": str(data_dir), "spacy": spacy.__version__, "python": platform.python_version(),
         "machine": f"{platform.machine()}, {_cpus()} CPU cores",
     }
-    paths = write_report(results, meta, args.out, suffix="" if mode == "full" else "-quick")
+    out = args.out or (cache / "partial" if args.only else RESULTS)
+    paths = write_report(results, meta, out, suffix="" if mode == "full" else "-quick")
     msg.good(f"Done in {runtime / 60:.1f} min", "\n".join(str(p) for p in paths))
     return 0
 
