@@ -19,6 +19,8 @@ FAMILIES = {
 OLD_LABELS = ("PERSON", "ORG", "GPE|LOC")
 GROUPS = {
     "epochs": "More epochs (the main table uses the epochs given at the top):",
+    "normalize": "Fisher normalised per array (each array's F over its own mean) instead of over the "
+                 "mean of all arrays:",
     "averages": "Scored with the optimizer's parameter averages (`nlp.use_params(optimizer.averages)`, "
                 "what `spacy train` saves) instead of the last weights:",
 }
@@ -124,11 +126,11 @@ all)."""
 
 def runtime(meta: dict) -> str:
     text = f"Runtime {meta['runtime_s'] / 60:.1f} min"
-    if meta.get("reused"):
-        text += (f" ({meta['reused']} jobs reused from an earlier run; all jobs together "
-                 f"{meta['jobs_s'] / 60:.1f} min)")
     if meta.get("load"):
-        text += f", load average {meta['load']} while it ran"
+        text += f" (load average {meta['load']})"
+    if meta.get("reused"):
+        text += (f"; {meta['reused']} jobs were reused from earlier runs (`--reuse`), and the "
+                 f"jobs' own times add up to {meta['jobs_s'] / 60:.1f} min")
     return text
 
 

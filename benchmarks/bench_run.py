@@ -132,15 +132,19 @@ def wrap(nlp, ewc) -> Clock:
 
 
 def load_ewc(spec: dict, nlp):
+    """The saved EWC state of the job's Fisher source, at the job's λ and normalisation.
+
+    "mean" (the library's default) and "max" differ only by one constant factor, which the
+    λ grid already covers; "per-array" (measured here, not a library option) divides each
+    array's F by that array's own mean, so every layer gets the same average strength.
+    """
     from spacy_ewc import EWC
-    from spacy_ewc.ewc import math as ewc_math
 
     ewc = EWC.from_disk(spec["state_dir"], nlp)
-    normalize = spec.get("normalize", "mean")
-    if normalize != ewc.normalize:
-        scaled, ewc.fisher_scale = ewc_math.normalize(ewc.fisher_raw, normalize)
-        ewc.fisher_matrix.update(scaled)
-        ewc.normalize = normalize
+    if spec.get("normalize", "mean") == "per-array":
+        for key, raw in ewc.fisher_raw.items():
+            mean = float(raw.mean())
+            ewc.fisher_matrix[key] = raw / mean if mean > 0 else raw
     ewc.set_lambda(spec["lambda"])
     ewc._reset_cache()
     return ewc

@@ -47,6 +47,7 @@ FULL = {
     "lambdas": [1, 3, 10, 30], "l2_lambdas": [1, 10], "legacy_lambdas": [1000],
     "empirical_lambdas": [], "source_lambdas": [3], "pseudo_lambdas": [0.3, 1, 3, 10],
     "both_pseudo_lambdas": [3], "epoch_grid": [6], "epoch_lambdas": [1, 10], "averages": True,
+    "per_array_lambdas": [3], "per_array_pseudo_lambdas": [1, 3],
 }
 # The settings a single job depends on (the rest only says which jobs to run).
 JOB_SETTINGS = ("n_train", "n_devel", "n_test", "n_wikigold", "n_fisher_wiki", "n_fisher_ncbi",
@@ -57,6 +58,7 @@ QUICK = {
     "n_fisher_wiki": 80, "n_fisher_ncbi": 200, "n_silver_dev": 40, "n_silver": 80,
     "lambdas": [3, 10], "l2_lambdas": [10], "empirical_lambdas": [3], "source_lambdas": [3],
     "pseudo_lambdas": [3], "both_pseudo_lambdas": [], "epoch_grid": [], "averages": False,
+    "per_array_lambdas": [], "per_array_pseudo_lambdas": [],
 }
 
 
@@ -115,6 +117,12 @@ def plan(settings: dict) -> List[dict]:
         for lam in settings["epoch_lambdas"]:
             run(f"EWC predicted/wiki + pseudo λ={lam:g}, {n} epochs", "ewc", source="wiki", pseudo=True,
                 epochs=n, group="epochs", **{"lambda": lam})
+    for lam in settings["per_array_lambdas"]:
+        run(f"EWC predicted/wiki λ={lam:g}, per-array F", "ewc", source="wiki", normalize="per-array",
+            group="normalize", **{"lambda": lam})
+    for lam in settings["per_array_pseudo_lambdas"]:
+        run(f"EWC predicted/wiki + pseudo λ={lam:g}, per-array F", "ewc", source="wiki", pseudo=True,
+            normalize="per-array", group="normalize", **{"lambda": lam})
     if settings["averages"]:
         run("plain, averaged", "plain", averages=True, group="averages")
         run("pseudo-labels, averaged", "plain", pseudo=True, averages=True, group="averages")
