@@ -157,8 +157,8 @@ def markdown(table: List[dict], fisher: Dict[str, dict], meta: dict, best: Optio
         "",
         f"en_core_web_sm learns DISEASE from {s['n_train']} NCBI-disease training sentences, "
         f"{s['epochs']} epochs, batch {s['batch_size']}, dropout {s['drop']}, seed {s['seed']}, the "
-        f"model's own Adam settings, for every method. {runtime(meta)} on {meta['machine']} "
-        f"(spaCy {meta['spacy']}, Python {meta['python']}).",
+        f"model's own Adam settings, for every method. {runtime(meta)}. Machine: {meta['machine']}, "
+        f"spaCy {meta['spacy']}, Python {meta['python']}.",
         "",
         f"Old labels: WikiGold ({s['n_wikigold']} sentences) and agreement with the original model on "
         f"{s['n_silver']} held-out Wikipedia paragraphs. DISEASE: NCBI test ({s['n_test']} sentences); "
