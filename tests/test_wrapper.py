@@ -127,3 +127,17 @@ def test_wrapper_rejects_bad_arguments(nlp):
         EWCModelWrapper(nlp.get_pipe("ner"), lambda: None)
     with pytest.raises(TypeError, match="callable"):
         EWCModelWrapper(nlp.get_pipe("ner").model, None)
+
+
+def test_trainers_without_optimizer_keep_one_and_report_the_pipe_name(nlp, fisher_texts):
+    ewc = EWC(nlp, fisher_texts[:4], fisher="predicted")
+    ner = nlp.get_pipe("ner")
+    ner.add_label(NEW_LABEL)
+    examples = ncbi_examples(nlp, "train", 4)
+    losses = train_ner_with_ewc(ner, examples, ewc)
+    optimizer = ewc._default_optimizer
+    train_ner_with_ewc(ner, examples, ewc, losses=losses)
+    assert ewc._default_optimizer is optimizer and set(losses) == {"ner"}
+    assert not isinstance(ner.model, EWCModelWrapper)
+    assert "ner" in train_nlp_with_ewc(nlp, examples, ewc, exclude=["tok2vec", "tagger", "parser"])
+    assert ewc.compute_drift() > 0

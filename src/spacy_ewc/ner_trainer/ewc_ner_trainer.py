@@ -32,11 +32,13 @@ def ewc_applied(pipe: TrainablePipe, ewc: EWC):
         pipe.model = model
 
 
-def _optimizer(owner, create) -> Optimizer:
-    sgd = getattr(owner, "_spacy_ewc_optimizer", None)
+def _optimizer(ewc: EWC, create) -> Optimizer:
+    """The optimizer used when the caller gives none: created once, kept on the EWC so
+    Adam's moments carry over from step to step (spaCy's components take no new attributes)."""
+    sgd = getattr(ewc, "_default_optimizer", None)
     if sgd is None:
         sgd = create()
-        owner._spacy_ewc_optimizer = sgd
+        ewc._default_optimizer = sgd
     return sgd
 
 
@@ -67,7 +69,7 @@ def train_ner_with_ewc(
     """
     examples = _check_examples(examples)
     if sgd is None:
-        sgd = _optimizer(ner, ner.create_optimizer)
+        sgd = _optimizer(ewc, ner.create_optimizer)
     losses = {} if losses is None else losses
     with ewc_applied(ner, ewc):
         ner.update(examples, drop=drop, sgd=sgd, losses=losses)
@@ -87,7 +89,7 @@ def train_nlp_with_ewc(
     """One `nlp.update` on `examples` with the EWC penalty on `ewc`'s component."""
     examples = _check_examples(examples)
     if sgd is None:
-        sgd = _optimizer(nlp, nlp.resume_training if nlp._optimizer is None else lambda: nlp._optimizer)
+        sgd = _optimizer(ewc, nlp.resume_training if nlp._optimizer is None else lambda: nlp._optimizer)
     losses = {} if losses is None else losses
     with ewc_applied(nlp.get_pipe(ewc.pipe_name), ewc):
         nlp.update(examples, drop=drop, sgd=sgd, losses=losses, **update_kwargs)
