@@ -26,9 +26,9 @@ from spacy.training import Example
 
 from ..errors import Errors
 from . import math as ewc_math
-from .ewc import DEFAULT_LAMBDA, DEFAULT_NORMALIZATION, EWC, resolve_pipe, unwrap
+from .ewc import DEFAULT_LAMBDA, DEFAULT_NORMALIZATION, EWC, resolve_pipe
 from .fisher import make_examples, squared_gradient_sums
-from .params import collect_params
+from .params import collect_params, unwrap
 from .vector_dict import VectorDict
 
 

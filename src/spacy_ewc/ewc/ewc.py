@@ -16,7 +16,7 @@ from thinc.api import Model
 from ..errors import Errors, Warnings
 from . import math as ewc_math
 from .fisher import make_examples, squared_gradient_sums
-from .params import ParamRef, collect_params, iter_params, structure_signature
+from .params import ParamRef, collect_params, iter_params, structure_signature, unwrap
 from .vector_dict import VectorDict
 
 logger = logging.getLogger("spacy_ewc")
@@ -41,11 +41,6 @@ def resolve_pipe(pipe: Any, pipe_name: Optional[str]) -> Tuple[TrainablePipe, Op
     if isinstance(pipe, TrainablePipe):
         return pipe, None, pipe.name
     raise TypeError(Errors.E001.format(type=type(pipe).__name__))
-
-
-def unwrap(model: Model) -> Model:
-    """The model inside an EWCModelWrapper, or the model itself."""
-    return getattr(model, "wrapped_model", model)
 
 
 def check_lambda(value: Any) -> float:

@@ -37,7 +37,7 @@ from spacy.training import Example
 from ..errors import Errors
 from . import math as ewc_math
 from .listeners import backward_pass, loss_components
-from .params import ParamRef, drop_grad, iter_params
+from .params import ParamRef, drop_grad, iter_params, unwrap
 from .vector_dict import VectorDict
 
 FISHER_KINDS = ("auto", "empirical", "predicted")
@@ -265,7 +265,7 @@ def squared_gradient_sums(
     if update is None:
         update = backward_pass(pipe, nlp)
     touched = list(refs) + [
-        ref for c in components if c is not pipe for ref in iter_params(_unwrapped(c.model))
+        ref for c in components if c is not pipe for ref in iter_params(unwrap(c.model))
     ]
     known = {id(c): set(getattr(c, "labels", ()) or ()) for c in components}
     sums = VectorDict((ref.key, numpy.zeros_like(ref.node.get_param(ref.name))) for ref in refs)
@@ -289,7 +289,3 @@ def squared_gradient_sums(
         if known[id(component)] and set(getattr(component, "labels", ()) or ()) != known[id(component)]:
             raise ValueError(Errors.E009.format(name=component.name, labels="(added during the pass)"))
     return sums
-
-
-def _unwrapped(model):
-    return getattr(model, "wrapped_model", model)

@@ -35,6 +35,11 @@ def iter_params(model: Model) -> Iterator[ParamRef]:
         stack.extend(reversed([(path + (i,), layer) for i, layer in enumerate(node.layers)]))
 
 
+def unwrap(model: Model) -> Model:
+    """The model inside an EWCModelWrapper, or the model itself."""
+    return getattr(model, "wrapped_model", model)
+
+
 def collect_params(model: Model, component: str) -> List[ParamRef]:
     """All parameters of a trained model; raise when there are none or one is unset."""
     refs = list(iter_params(model))

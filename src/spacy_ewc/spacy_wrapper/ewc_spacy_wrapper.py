@@ -10,6 +10,7 @@ from thinc.api import Model, Optimizer
 
 from ..errors import Errors
 from ..ewc.ewc import DEFAULT_LAMBDA, EWC, resolve_pipe
+from ..ewc.params import unwrap
 
 
 class EWCModelWrapper(Model):
@@ -37,7 +38,7 @@ class EWCModelWrapper(Model):
                     type=type(apply_ewc_penalty_to_gradients).__name__,
                 )
             )
-        inner = getattr(model, "wrapped_model", model)
+        inner = unwrap(model)
         for slot in Model.__slots__:
             object.__setattr__(self, slot, getattr(inner, slot))
         self.wrapped_model = inner
@@ -79,4 +80,4 @@ def create_ewc_pipe(
 def unwrap_pipe(pipe: Union[Language, TrainablePipe], pipe_name: Optional[str] = None) -> None:
     """Remove the EWC wrapper from a component (no-op when it has none)."""
     component, _, _ = resolve_pipe(pipe, pipe_name)
-    component.model = getattr(component.model, "wrapped_model", component.model)
+    component.model = unwrap(component.model)
