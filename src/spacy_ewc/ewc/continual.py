@@ -24,9 +24,8 @@ from spacy.pipeline import TrainablePipe
 from spacy.tokens import DocBin
 from spacy.training import Example
 
-from ..errors import Errors
 from . import math as ewc_math
-from .ewc import DEFAULT_LAMBDA, DEFAULT_NORMALIZATION, EWC, resolve_pipe
+from .ewc import DEFAULT_LAMBDA, DEFAULT_NORMALIZATION, EWC, check_normalize, mean_fisher, resolve_pipe
 from .fisher import make_examples, squared_gradient_sums
 from .params import collect_params, unwrap
 from .vector_dict import VectorDict
@@ -53,22 +52,21 @@ def estimate(
         raise ValueError(f"n_process must be an integer >= 1, not {n_process!r}")
     if not isinstance(offset, int) or offset < 0:
         raise ValueError(f"offset must be the index (>= 0) of the shard's first example, not {offset!r}")
+    if n_process == 1:
+        return EWC(
+            pipe, data, lambda_, pipe_name,
+            fisher=fisher, normalize=normalize, progress=progress, seed=offset,
+        )
+    check_normalize(normalize)
     component, nlp, name = resolve_pipe(pipe, pipe_name)
+    if nlp is None:
+        raise ValueError("n_process > 1 needs the Language (nlp), not a component: workers load it from disk")
     examples, kind = make_examples(data, fisher, component, nlp)
     refs = collect_params(unwrap(component.model), name)
     theta_star = VectorDict((ref.key, ref.node.get_param(ref.name).copy()) for ref in refs)
-    n_process = min(n_process, len(examples))
-    if n_process == 1:
-        sums = squared_gradient_sums(component, examples, refs, progress=progress, seed=offset, nlp=nlp)
-    elif nlp is None:
-        raise ValueError("n_process > 1 needs the Language (nlp), not a component: workers load it from disk")
-    else:
-        sums = parallel_sums(nlp, name, examples, offset, n_process)
-    if not any(float(s.max()) > 0.0 for s in sums.values() if s.size):
-        raise ValueError(Errors.E017.format(name=name))
-    fisher_raw = {key: value / len(examples) for key, value in sums.items()}
+    sums = parallel_sums(nlp, name, examples, offset, min(n_process, len(examples)))
     return EWC.from_parts(
-        pipe, theta_star, fisher_raw, len(examples),
+        pipe, theta_star, mean_fisher(sums, len(examples), name), len(examples),
         lambda_=lambda_, pipe_name=name, fisher_kind=kind, normalize=normalize,
     )
 

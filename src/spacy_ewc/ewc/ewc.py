@@ -53,6 +53,20 @@ def check_lambda(value: Any) -> float:
     return number
 
 
+def check_normalize(value: Optional[str]) -> Optional[str]:
+    if value not in ewc_math.NORMALIZATIONS:
+        raise ValueError(f"normalize must be one of {ewc_math.NORMALIZATIONS}, not {value!r}")
+    return value
+
+
+def mean_fisher(sums: Dict[str, Any], n_examples: int, pipe_name: str) -> VectorDict:
+    """The mean of per-example squared gradients from their sums; a pass that left no
+    gradient anywhere is an error, not an empty protection."""
+    if not any(float(s.max()) > 0.0 for s in sums.values() if s.size):
+        raise ValueError(Errors.E017.format(name=pipe_name))
+    return VectorDict((key, value / n_examples) for key, value in sums.items())
+
+
 class EWC:
     """Elastic Weight Consolidation for one spaCy component.
 
@@ -79,24 +93,24 @@ class EWC:
         fisher: str = "auto",
         normalize: Optional[str] = DEFAULT_NORMALIZATION,
         progress: Optional[Callable] = None,
+        seed: int = 0,
     ):
+        nlp = self._bind(pipe, pipe_name, lambda_)
+        self.normalize = check_normalize(normalize)
+        self.theta_star = self._capture_current_parameters(copy=True)
+        examples, self.fisher_kind = make_examples(data, fisher, self.pipe, nlp)
+        self._progress = progress
+        self._compute_fisher_matrix(examples, nlp, seed=seed)
+        self._reset_cache()
+
+    def _bind(self, pipe: Any, pipe_name: Optional[str], lambda_: Any) -> Optional[Language]:
+        """Attach to the component, checking what every constructor checks; return its Language."""
         component, nlp, name = resolve_pipe(pipe, pipe_name)
         self.lambda_ = check_lambda(lambda_)
-        if normalize not in ewc_math.NORMALIZATIONS:
-            raise ValueError(
-                f"normalize must be one of {ewc_math.NORMALIZATIONS}, not {normalize!r}"
-            )
-        self.pipe = component
-        self.pipe_name = name
-        self.model = unwrap(component.model)
-        self.normalize = normalize
-        self._refs = collect_params(self.model, name)
-        self.theta_star = self._capture_current_parameters(copy=True)
-        examples, self.fisher_kind = make_examples(data, fisher, component, nlp)
-        self._progress = progress
-        self.fisher_matrix = self._compute_fisher_matrix(examples, nlp)
-        self.tasks = 1
-        self._reset_cache()
+        self.pipe, self.pipe_name, self.model = component, name, unwrap(component.model)
+        collect_params(self.model, name)
+        self.tasks, self._progress = 1, None
+        return nlp
 
     # ------------------------------------------------------------------ capture
 
@@ -108,23 +122,30 @@ class EWC:
             params[ref.key] = value.copy() if copy else value
         return params
 
-    def _compute_fisher_matrix(self, examples: Iterable, nlp: Optional[Language] = None) -> VectorDict:
+    def _compute_fisher_matrix(
+        self, examples: Iterable, nlp: Optional[Language] = None, *, seed: int = 0
+    ) -> VectorDict:
         """Diagonal Fisher: mean over examples of per-example squared gradients.
 
         Normalised as set by `self.normalize`; the divisor is kept in `fisher_scale`.
-        Also sets `n_examples` and the unnormalised `fisher_raw`.
+        Also sets `n_examples` and the unnormalised `fisher_raw`. Example i is seeded with
+        `seed + i` (a shard passes the global index of its first example).
         """
         examples = list(examples)
         if not examples:
             raise ValueError(Errors.E006)
         refs = collect_params(self.model, self.pipe_name)
-        sums = squared_gradient_sums(self.pipe, examples, refs, progress=self._progress, nlp=nlp)
-        if not any(float(s.max()) > 0.0 for s in sums.values() if s.size):
-            raise ValueError(Errors.E017.format(name=self.pipe_name))
-        self.n_examples = len(examples)
-        self.fisher_raw = VectorDict((k, v / self.n_examples) for k, v in sums.items())
+        sums = squared_gradient_sums(
+            self.pipe, examples, refs, progress=self._progress, seed=seed, nlp=nlp
+        )
+        self._set_fisher(mean_fisher(sums, len(examples), self.pipe_name), len(examples))
+        return self.fisher_matrix
+
+    def _set_fisher(self, fisher_raw: Dict[str, Any], n_examples: int) -> None:
+        self.n_examples = int(n_examples)
+        self.fisher_raw = VectorDict(fisher_raw)
         scaled, self.fisher_scale = ewc_math.normalize(self.fisher_raw, self.normalize)
-        return VectorDict(scaled)
+        self.fisher_matrix = VectorDict(scaled)
 
     # ------------------------------------------------------------------ penalty
 
@@ -132,6 +153,7 @@ class EWC:
         """Change the strength of the penalty (a finite number >= 0)."""
         self.lambda_ = check_lambda(lambda_)
         self._scaled = {}
+        self._resolution = {}
 
     def compute_ewc_penalty(self, model: Any = None) -> float:
         """½ Σ F (θ − θ*)² at the current parameters (without λ).
@@ -201,7 +223,7 @@ class EWC:
         """
         signature = structure_signature(model)
         cached = self._resolution.get(id(model))
-        if cached is not None and self._signature.get(id(model)) == signature and self._scaled:
+        if cached is not None and self._signature.get(id(model)) == signature:
             return cached
         refs = {ref.key: ref for ref in iter_params(model)}
         self._match(refs)
@@ -237,7 +259,7 @@ class EWC:
                 self.fisher_matrix[key] = ewc_math.grow(
                     self.fisher_matrix[key], param.shape, numpy.zeros_like(param)
                 )
-                if getattr(self, "fisher_raw", None) is not None and key in self.fisher_raw:
+                if key in self.fisher_raw:
                     self.fisher_raw[key] = ewc_math.grow(
                         self.fisher_raw[key], param.shape, numpy.zeros_like(param)
                     )
@@ -271,13 +293,14 @@ class EWC:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         keys = self.keys
+        theta_star, fisher = self.theta_star.to_numpy(), self.fisher_matrix.to_numpy()
+        raw = self.fisher_raw.to_numpy()
         arrays = {}
         for i, key in enumerate(keys):
-            arrays[f"theta_star_{i}"] = _host(self.theta_star[key])
-            arrays[f"fisher_{i}"] = _host(self.fisher_matrix[key])
-            raw = getattr(self, "fisher_raw", None)
-            if raw is not None and key in raw:
-                arrays[f"fisher_raw_{i}"] = _host(raw[key])
+            arrays[f"theta_star_{i}"] = theta_star[key]
+            arrays[f"fisher_{i}"] = fisher[key]
+            if key in raw:
+                arrays[f"fisher_raw_{i}"] = raw[key]
         numpy.savez(path / _ARRAYS_FILE, **arrays)
         meta = {
             "format": STATE_FORMAT,
@@ -312,19 +335,13 @@ class EWC:
             raise ValueError(
                 Errors.E015.format(path=path, found=meta.get("format"), expected=STATE_FORMAT)
             )
-        component, _, name = resolve_pipe(pipe, pipe_name or meta["pipe_name"])
         self = cls.__new__(cls)
-        self.pipe = component
-        self.pipe_name = name
-        self.model = unwrap(component.model)
-        self._refs = collect_params(self.model, name)
-        self.lambda_ = check_lambda(meta["lambda"])
+        self._bind(pipe, pipe_name or meta["pipe_name"], meta["lambda"])
         self.fisher_kind = meta["fisher_kind"]
         self.normalize = meta["normalize"]
         self.fisher_scale = meta["fisher_scale"]
         self.n_examples = meta["n_examples"]
         self.tasks = meta.get("tasks", 1)
-        self._progress = None
         self.theta_star, self.fisher_matrix, self.fisher_raw = VectorDict(), VectorDict(), VectorDict()
         with numpy.load(arrays_path, allow_pickle=False) as arrays:
             for i, key in enumerate(meta["keys"]):
@@ -356,18 +373,12 @@ class EWC:
         """
         if set(theta_star) != set(fisher_raw):
             raise ValueError(Errors.E012.format(problem="θ* and the Fisher have different keys"))
-        if normalize not in ewc_math.NORMALIZATIONS:
-            raise ValueError(f"normalize must be one of {ewc_math.NORMALIZATIONS}, not {normalize!r}")
-        component, _, name = resolve_pipe(pipe, pipe_name)
         self = cls.__new__(cls)
-        self.pipe, self.pipe_name, self.model = component, name, unwrap(component.model)
-        self._refs = collect_params(self.model, name)
-        self.lambda_ = check_lambda(lambda_)
-        self.fisher_kind, self.normalize = fisher_kind, normalize
-        self.n_examples, self.tasks, self._progress = int(n_examples), 1, None
-        self.theta_star, self.fisher_raw = VectorDict(theta_star), VectorDict(fisher_raw)
-        scaled, self.fisher_scale = ewc_math.normalize(self.fisher_raw, normalize)
-        self.fisher_matrix = VectorDict(scaled)
+        self.normalize = check_normalize(normalize)
+        self._bind(pipe, pipe_name, lambda_)
+        self.fisher_kind = fisher_kind
+        self.theta_star = VectorDict(theta_star)
+        self._set_fisher(fisher_raw, n_examples)
         self._reset_cache()
         self._match({ref.key: ref for ref in iter_params(self.model)})
         return self
@@ -389,7 +400,7 @@ class EWC:
         self.fisher_matrix = VectorDict(ewc_math.consolidate(self.fisher_matrix, new.fisher_matrix, gamma))
         self.fisher_raw = VectorDict(ewc_math.consolidate(self.fisher_raw, new.fisher_raw, gamma))
         self.theta_star = new.theta_star.copy()
-        self.pipe, self.model, self._refs = new.pipe, new.model, new._refs
+        self.pipe, self.model = new.pipe, new.model
         self.fisher_scale = new.fisher_scale
         self.n_examples += new.n_examples
         self.tasks += new.tasks
@@ -417,7 +428,3 @@ class EWC:
             f"fisher={self.fisher_kind!r}, arrays={len(self.theta_star)}, "
             f"floats={self.theta_star.size})"
         )
-
-
-def _host(array):
-    return array.get() if hasattr(array, "get") else numpy.asarray(array)
