@@ -66,7 +66,7 @@ def make_examples(
         for i, item in enumerate(items):
             if not annotated[i]:
                 raise TypeError(Errors.E011.format(index=i, type=type(item).__name__))
-        make_doc = _tokenizer(pipe, nlp) if any(isinstance(x, tuple) for x in items) else None
+        make_doc = _tokenizer(nlp) if any(isinstance(x, tuple) for x in items) else None
         examples = [
             item if isinstance(item, Example) else Example.from_dict(make_doc(item[0]), item[1])
             for item in items
@@ -88,7 +88,7 @@ def _is_supported(item) -> bool:
     )
 
 
-def _tokenizer(pipe: TrainablePipe, nlp: Optional[Language]):
+def _tokenizer(nlp: Optional[Language]):
     if nlp is None:
         raise ValueError(Errors.E014)
     return nlp.make_doc
@@ -105,9 +105,9 @@ def _predicted_examples(
     raw_docs = []
     for item in items:
         if isinstance(item, str):
-            raw_docs.append(_tokenizer(pipe, nlp)(item))
+            raw_docs.append(_tokenizer(nlp)(item))
         elif isinstance(item, tuple):
-            raw_docs.append(_tokenizer(pipe, nlp)(item[0]))
+            raw_docs.append(_tokenizer(nlp)(item[0]))
         elif isinstance(item, Example):
             raw_docs.append(_raw_copy(item.x))
         else:
