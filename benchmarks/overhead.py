@@ -18,7 +18,7 @@ import spacy
 from spacy.training import Example
 from spacy.util import fix_random_seed, minibatch
 
-from spacy_ewc import create_ewc_pipe
+from spacy_ewc import protect
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -51,7 +51,7 @@ def main() -> None:
     plain = spacy.load("en_core_web_sm")
     ewc_nlp = spacy.load("en_core_web_sm")
     started = time.perf_counter()
-    ewc = create_ewc_pipe(ewc_nlp, fisher_texts, fisher="predicted")
+    ewc = protect(ewc_nlp, fisher_texts, fisher="predicted")
     fisher_seconds = time.perf_counter() - started
 
     def examples(nlp):

@@ -33,7 +33,7 @@ from spacy.training import Example
 from spacy.util import fix_random_seed, minibatch
 from wasabi import msg
 
-from spacy_ewc import EWC, create_ewc_pipe
+from spacy_ewc import EWC, protect
 from spacy_ewc.ewc import math as ewc_math
 from spacy_ewc.ewc.params import iter_params
 
@@ -79,7 +79,7 @@ def main(
     plain = spacy.load(MODEL)
     with_ewc = spacy.load(MODEL)
 
-    ewc = create_ewc_pipe(
+    ewc = protect(
         with_ewc, ORIGINAL_SPACY_LABELS, lambda_, pipe_name="ner", fisher=fisher, normalize=normalize
     )
     msg.info(

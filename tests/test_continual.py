@@ -16,7 +16,7 @@ from spacy.training import Example
 from spacy.training.converters import iob_to_docs
 from spacy.util import fix_random_seed, minibatch
 
-from spacy_ewc import EWC, create_ewc_pipe
+from spacy_ewc import EWC, protect
 from spacy_ewc.ewc.continual import estimate, merge
 from spacy_ewc.serialize import load_pipeline, save_pipeline, state_path
 from spacy_ewc.spacy_wrapper import EWCModelWrapper
@@ -83,7 +83,7 @@ def test_merge_refuses_states_that_do_not_belong_together(nlp, fisher_texts):
 
 
 def test_consolidate_adds_importance_and_moves_the_anchor(nlp, fisher_texts):
-    ewc = create_ewc_pipe(nlp, fisher_texts[:3], lambda_=5.0, fisher="predicted")
+    ewc = protect(nlp, fisher_texts[:3], lambda_=5.0, fisher="predicted")
     old_f = ewc.fisher_matrix.copy()
     ner = nlp.get_pipe("ner")
     ner.add_label(NEW_LABEL)
@@ -201,7 +201,7 @@ def three_tasks(fisher_texts, heldout_texts, tmp_path_factory):
         return scores
 
     nlp = spacy.load("en_core_web_sm")
-    ewc = create_ewc_pipe(nlp, fisher_texts[:30], lambda_=LAMBDA, fisher="predicted")
+    ewc = protect(nlp, fisher_texts[:30], lambda_=LAMBDA, fisher="predicted")
     nlp.get_pipe("ner").add_label(NEW_LABEL)
     _train(nlp, tasks[NEW_LABEL], epochs=3)
     save_pipeline(nlp, tmp / "task1", ewc)
@@ -214,7 +214,7 @@ def three_tasks(fisher_texts, heldout_texts, tmp_path_factory):
         ewc = states["ner"]
         for previous, label in ((NEW_LABEL, "MISC"), ("MISC", "CHEMICAL")):
             if run == "last_task":
-                ewc = create_ewc_pipe(nlp, tasks[previous][:24], lambda_=LAMBDA)
+                ewc = protect(nlp, tasks[previous][:24], lambda_=LAMBDA)
             else:
                 ewc.consolidate(EWC(nlp, tasks[previous][:24], lambda_=LAMBDA))
                 if round_trip is None:

@@ -10,7 +10,7 @@ from spacy.training import Example
 from spacy.util import fix_random_seed, minibatch
 from thinc.api import SGD
 
-from spacy_ewc import EWC, create_ewc_pipe
+from spacy_ewc import EWC, protect
 from spacy_ewc.ewc.fisher import seed_example
 from spacy_ewc.ewc.params import iter_params
 from spacy_ewc.utils import generate_spacy_entities
@@ -111,7 +111,7 @@ def trained_pair(fisher_texts, heldout_texts):
     runs = {}
     for name in ("plain", "ewc"):
         nlp = spacy.load("en_core_web_sm")
-        make = create_ewc_pipe if name == "ewc" else EWC
+        make = protect if name == "ewc" else EWC
         ewc = make(nlp, fisher_texts, lambda_=100.0, fisher="predicted")
         nlp.get_pipe("ner").add_label(NEW_LABEL)
         _train(nlp, ncbi_examples(nlp, "train", 48))
@@ -153,7 +153,7 @@ def test_labels_added_after_ewc_keep_old_rows_and_learn_new(trained_pair):
 
 
 def test_penalty_reaches_parameters_without_task_gradient(nlp, fisher_texts):
-    ewc = create_ewc_pipe(nlp, fisher_texts[:5], lambda_=10.0, fisher="predicted")
+    ewc = protect(nlp, fisher_texts[:5], lambda_=10.0, fisher="predicted")
     ner = nlp.get_pipe("ner")
     rng = numpy.random.default_rng(0)
     for ref in iter_params(ner.model):

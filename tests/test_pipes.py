@@ -1,7 +1,7 @@
 """EWC for every trainable component type, and for the tok2vec that tagger and parser share.
 
 Each case fine-tunes one component on a small new task built from real data, from one
-start, with `create_ewc_pipe` (one run per Fisher kind) and plainly, and compares the
+start, with `protect` (one run per Fisher kind) and plainly, and compares the
 Fisher-weighted drift Σ F (θ − θ*)² of the protected weights and the agreement with the
 start's predictions on held-out sentences.
 
@@ -28,7 +28,7 @@ from spacy.training import Example
 from spacy.util import fix_random_seed, minibatch
 from thinc.api import Model
 
-from spacy_ewc import EWC, create_ewc_pipe
+from spacy_ewc import EWC, protect
 from spacy_ewc.ewc.fisher import seed_example
 from spacy_ewc.ewc.listeners import shared_encoder
 from spacy_ewc.ewc.params import drop_grad, iter_params
@@ -452,7 +452,7 @@ def runs(request, corpus, original, tmp_path_factory):
         states = {}
         for name in case.protected:
             data = case.fisher[kind](corpus, original, nlp)
-            make = create_ewc_pipe if trained else EWC
+            make = protect if trained else EWC
             states[name] = make(nlp, data, lambda_=LAMBDA, pipe_name=name, fisher=kind)
             outcome.fisher[name, kind] = states[name].fisher_raw.copy()
             if trained:

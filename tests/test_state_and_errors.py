@@ -11,7 +11,7 @@ from conftest import NEW_LABEL
 from spacy.tokens import Doc
 from spacy.training import Example
 
-from spacy_ewc import EWC, create_ewc_pipe
+from spacy_ewc import EWC, protect
 from spacy_ewc.utils import extract_labels, generate_spacy_entities
 
 
@@ -33,7 +33,7 @@ def test_state_round_trip_is_bit_for_bit(nlp, ewc, tmp_path):
 
 
 def test_state_saved_beside_the_pipeline_follows_added_labels(nlp, fisher_texts, tmp_path):
-    ewc = create_ewc_pipe(nlp, fisher_texts[:5], lambda_=25.0, fisher="predicted")
+    ewc = protect(nlp, fisher_texts[:5], lambda_=25.0, fisher="predicted")
     nlp.get_pipe("ner").add_label(NEW_LABEL)
     nlp.to_disk(tmp_path / "model")
     ewc.to_disk(tmp_path / "model" / "ewc" / "ner")

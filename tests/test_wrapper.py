@@ -14,7 +14,7 @@ from spacy.training import Example
 from spacy.util import fix_random_seed
 from thinc.api import SGD
 
-from spacy_ewc import EWC, EWCModelWrapper, create_ewc_pipe
+from spacy_ewc import EWC, EWCModelWrapper, protect
 from spacy_ewc.ner_trainer import train_ner_with_ewc, train_nlp_with_ewc
 
 
@@ -24,7 +24,7 @@ def _ents(docs):
 
 @pytest.fixture()
 def wrapped(nlp, fisher_texts):
-    ewc = create_ewc_pipe(nlp, fisher_texts[:8], lambda_=50.0, fisher="predicted")
+    ewc = protect(nlp, fisher_texts[:8], lambda_=50.0, fisher="predicted")
     return nlp, ewc
 
 
@@ -108,8 +108,8 @@ def test_penalty_is_the_same_on_every_training_route(fisher_texts, heldout_texts
 
 
 def test_wrapping_twice_replaces_the_penalty(nlp, fisher_texts):
-    first = create_ewc_pipe(nlp, fisher_texts[:4], lambda_=1.0, fisher="predicted")
-    second = create_ewc_pipe(nlp, fisher_texts[:4], lambda_=1.0, fisher="predicted")
+    first = protect(nlp, fisher_texts[:4], lambda_=1.0, fisher="predicted")
+    second = protect(nlp, fisher_texts[:4], lambda_=1.0, fisher="predicted")
     model = nlp.get_pipe("ner").model
     assert model.ewc is second and first is not second
     assert not isinstance(model.wrapped_model, EWCModelWrapper)

@@ -3,7 +3,7 @@
 from .ewc import EWC, VectorDict
 from .ewc.listeners import shared_encoder
 from .serialize import load_pipeline, save_pipeline
-from .spacy_wrapper import EWCModelWrapper, create_ewc_pipe
+from .spacy_wrapper import EWCModelWrapper, create_ewc_pipe, protect
 
 __version__ = "0.2.0"
 
@@ -12,6 +12,7 @@ __all__ = [
     "VectorDict",
     "EWCModelWrapper",
     "create_ewc_pipe",
+    "protect",
     "save_pipeline",
     "load_pipeline",
     "shared_encoder",

@@ -1,7 +1,17 @@
 """Error messages, numbered as in spaCy's catalogue, each saying what is wrong and how to fix it."""
 
 
-class Errors:
+class ErrorsWithCodes(type):
+    """Put the code in front of every message, as spaCy does: ``Errors.E012`` reads "[E012] ..."."""
+
+    def __getattribute__(cls, code: str):
+        message = super().__getattribute__(code)
+        if code.startswith("__"):
+            return message
+        return f"[{code}] {message}"
+
+
+class Errors(metaclass=ErrorsWithCodes):
     E001 = (
         "EWC needs a spaCy Language or a trainable pipeline component (TrainablePipe), "
         "got {type}. Pass `nlp` with `pipe_name=...` or `nlp.get_pipe(name)`."
@@ -122,7 +132,7 @@ class Errors:
     E109 = "[initialize.after_init] {callback}: the Fisher data {path} gave no texts or examples."
 
 
-class Warnings:
+class Warnings(metaclass=ErrorsWithCodes):
     W001 = (
         "EWC does not protect {count} parameter array(s) of '{name}' that did not exist "
         "when its state was computed: {keys}. Recompute or consolidate the EWC state to "

@@ -38,7 +38,7 @@ from .errors import Errors, Warnings
 from .ewc import math as ewc_math
 from .ewc.ewc import check_lambda
 from .ewc.fisher import FISHER_KINDS
-from .spacy_wrapper import EWCModelWrapper, create_ewc_pipe
+from .spacy_wrapper import EWCModelWrapper, protect
 
 CALLBACK_NAME = "spacy-ewc.ewc.v1"
 LOGGER_NAME = "spacy-ewc.EWCLogger.v1"
@@ -86,7 +86,7 @@ def create_ewc_callback(
                 raise ValueError(Errors.E109.format(callback=CALLBACK_NAME, path=data))
             for name in pipes:
                 start = time.perf_counter()
-                ewc = create_ewc_pipe(
+                ewc = protect(
                     nlp, items, lambda_=lambda_, pipe_name=name, fisher=fisher, normalize=normalize
                 )
                 msg.info(

@@ -59,14 +59,14 @@ class EWCModelWrapper(Model):
         return owner if isinstance(owner, EWC) else None
 
 
-def create_ewc_pipe(
+def protect(
     pipe: Union[Language, TrainablePipe],
     data: Iterable,
     lambda_: float = DEFAULT_LAMBDA,
     pipe_name: Optional[str] = None,
     **ewc_kwargs,
 ) -> EWC:
-    """Compute an EWC state for the component and wrap its model; return the EWC.
+    """Compute an EWC state for the component, wrap its model and return the EWC.
 
     Calling it again on the same component replaces the earlier wrapper: the penalty is
     never applied twice. Extra keyword arguments (`fisher`, `normalize`, ...) go to `EWC`.
@@ -75,6 +75,21 @@ def create_ewc_pipe(
     ewc = EWC(pipe, data, lambda_=lambda_, pipe_name=pipe_name, **ewc_kwargs)
     component.model = EWCModelWrapper(component.model, ewc.apply_ewc_penalty_to_gradients)
     return ewc
+
+
+def create_ewc_pipe(
+    pipe: Union[Language, TrainablePipe],
+    data: Iterable,
+    lambda_: float = DEFAULT_LAMBDA,
+    pipe_name: Optional[str] = None,
+    **ewc_kwargs,
+) -> TrainablePipe:
+    """Wrap the component as `protect` does and return the component (as spacy-ewc 0.1.1).
+
+    The EWC state is reachable as `component.model.ewc`.
+    """
+    ewc = protect(pipe, data, lambda_=lambda_, pipe_name=pipe_name, **ewc_kwargs)
+    return ewc.pipe
 
 
 def unwrap_pipe(pipe: Union[Language, TrainablePipe], pipe_name: Optional[str] = None) -> None:
