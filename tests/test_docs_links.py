@@ -24,6 +24,9 @@ _LINK = re.compile(r"!?\[(?:[^\[\]]|\[[^\]]*\])*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\
 _REFERENCE = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*<?(\S+?)>?(?:\s+\"[^\"]*\")?\s*$", re.M)
 _HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$", re.M)
 _EXTERNAL = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
+# Repository paths named in code spans, such as `tests/test_pipes.py` or `data_examples/`.
+_REPO_DIRS = ("benchmarks", "configs", "data_examples", "docs", "examples", "scripts", "src", "tests")
+_REPO_PATH = re.compile(r"`((?:" + "|".join(_REPO_DIRS) + r")/(?:[\w.-]+/?)*)`")
 
 
 def pages() -> List[Path]:
@@ -77,6 +80,17 @@ def broken_links(page: Path, root: Path = ROOT) -> List[Tuple[str, str]]:
     return problems
 
 
+def missing_paths(page: Path, root: Path = ROOT) -> List[str]:
+    """Repository paths in code spans outside code blocks that name no file or folder."""
+    named = _REPO_PATH.findall(_FENCE.sub("", page.read_text(encoding="utf8")))
+    return [path for path in named if "/." not in path and not (root / path).exists()]
+
+
+@pytest.mark.parametrize("page", pages(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_repository_paths_exist(page):
+    assert missing_paths(page) == []
+
+
 @pytest.mark.parametrize("page", pages(), ids=lambda p: str(p.relative_to(ROOT)))
 def test_relative_links_resolve(page):
     assert page.is_file(), f"{page} is missing"
@@ -109,3 +123,14 @@ def test_link_check_catches_a_broken_link(tmp_path):
         encoding="utf8",
     )
     assert [target for target, _ in broken_links(page, tmp_path)] == ["gone.md", "there.md#nope"]
+
+
+def test_path_check_catches_a_missing_file(tmp_path):
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_a.py").write_text("", encoding="utf8")
+    page = tmp_path / "page.md"
+    page.write_text(
+        "`tests/test_a.py`, `tests/`, `tests`, `tests/test_b.py`, `benchmarks/.cache/`, `ewc/x.py`\n",
+        encoding="utf8",
+    )
+    assert missing_paths(page, tmp_path) == ["tests/test_b.py"]
