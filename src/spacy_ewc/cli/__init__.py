@@ -5,10 +5,14 @@ from .consolidate import consolidate_cli
 from .evaluate import evaluate_cli
 from .fisher import fisher_cli
 from .merge import merge_cli
+from .package import package_cli, package_pipeline
 
 
 def setup_cli(prog_name: str = "spacy-ewc") -> None:
     app(prog_name=prog_name)
 
 
-__all__ = ["app", "setup_cli", "consolidate_cli", "evaluate_cli", "fisher_cli", "merge_cli"]
+__all__ = [
+    "app", "setup_cli", "consolidate_cli", "evaluate_cli", "fisher_cli", "merge_cli", "package_cli",
+    "package_pipeline",
+]
