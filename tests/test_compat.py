@@ -185,7 +185,9 @@ def test_train_nlp_with_ewc_updates_only_the_protected_component(nlp, fisher_tex
     ewc = EWC(nlp, fisher_texts[:3], lambda_=10.0, fisher="predicted")
     ner = nlp.get_pipe("ner")
     ner.add_label(NEW_LABEL)
-    others = {name: _arrays(proc) for name, proc in nlp.pipeline if name != "ner" and isinstance(proc, TrainablePipe)}
+    others = {
+        name: _arrays(p) for name, p in nlp.pipeline if name != "ner" and isinstance(p, TrainablePipe)
+    }
     examples = ncbi_examples(nlp, "train", 4)
     assert "ner" in train_nlp_with_ewc(nlp, examples, ewc)
     assert ewc.compute_drift() > 0
