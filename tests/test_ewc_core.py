@@ -13,7 +13,7 @@ from thinc.api import SGD
 from spacy_ewc import EWC, protect
 from spacy_ewc.ewc.fisher import seed_example
 from spacy_ewc.ewc.params import iter_params
-from spacy_ewc.utils import generate_spacy_entities
+from spacy_ewc.utils.generate_spacy_entities import generate_spacy_entities
 
 N_ARRAYS = 31
 N_FLOATS = 1_536_874

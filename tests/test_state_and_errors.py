@@ -12,7 +12,8 @@ from spacy.tokens import Doc
 from spacy.training import Example
 
 from spacy_ewc import EWC, protect
-from spacy_ewc.utils import extract_labels, generate_spacy_entities
+from spacy_ewc.utils.extract_labels import extract_labels
+from spacy_ewc.utils.generate_spacy_entities import generate_spacy_entities
 
 
 @pytest.fixture()
@@ -127,6 +128,6 @@ def test_set_lambda_validates_and_changes_the_penalty(ewc, nlp):
 
 def test_extract_labels():
     data = [("a", {"entities": [(0, 1, "GADGET"), (0, 1, "ORG")]}), ("b", {"entities": [(0, 1, "GADGET")]})]
-    assert extract_labels(data) == ["GADGET", "ORG"]
+    assert extract_labels(data) == {"GADGET", "ORG"}
     with pytest.raises(TypeError, match="Element 0"):
         extract_labels(["text"])

@@ -132,6 +132,29 @@ class Errors(metaclass=ErrorsWithCodes):
     E109 = "[initialize.after_init] {callback}: the Fisher data {path} gave no texts or examples."
 
 
+    # spacy-ewc 0.1.1 compatibility and input checks (E200-E219)
+    E200 = (
+        "The thinc model '{name}' is nested deeper than {limit} layers (at layer path "
+        "{path}): its `layers` never end, for example a layer that builds new children each "
+        "time they are read. EWC walks the whole tree to find the parameters; give it a "
+        "model whose `layers` are fixed lists."
+    )
+    E201 = "Element {index} is a {type}; give (text, {{'entities': [...]}}) tuples or spaCy Examples."
+    E202 = "Sentence {index} is a {type}, not a str."
+    E203 = (
+        "Training data element {index} is a {type}; give spaCy Examples "
+        "(Example.from_dict(nlp.make_doc(text), annotations))."
+    )
+    E204 = (
+        "EWCModelWrapper wraps a thinc Model (a component's `.model`), got {type}. Pass "
+        "`pipe.model`, or use create_ewc_pipe(pipe, data) to wrap a component."
+    )
+    E205 = (
+        "set_lambda() takes one strength, given once: set_lambda(3.0), "
+        "set_lambda(new_lambda=3.0) or set_lambda(lambda_=3.0)."
+    )
+
+
 class Warnings(metaclass=ErrorsWithCodes):
     W001 = (
         "EWC does not protect {count} parameter array(s) of '{name}' that did not exist "
@@ -147,3 +170,28 @@ class Warnings(metaclass=ErrorsWithCodes):
         "EWC: [training.logger] is not {logger}, so the EWC state is not saved beside "
         "model-best and model-last. Wrap your logger in it to keep the state for later tasks."
     )
+    W200 = (
+        "lambda_={value:g} is {ratio:.0f}x the default ({default:g}). Since 0.2.0 the Fisher is "
+        "divided by its mean, so lambda_ is the L2 strength on an average parameter: this value "
+        "nearly freezes what the old data needs and learns new labels slowly. spacy-ewc "
+        "0.1.1's lambda_=1000 was on the raw Fisher; leave lambda_ out for the measured "
+        "balance ({default:g}); docs/lambda.md lists stronger settings. "
+        "Keep the value if you mean it: "
+        "warnings.filterwarnings('ignore', message=r'\\[W200\\]')."
+    )
+
+
+class InvalidPipeError(TypeError, ValueError):
+    """The object given as a pipe is not a Language or a trainable component.
+
+    A TypeError, and a ValueError as in spacy-ewc 0.1.1, so `except ValueError` written
+    for 0.1.1 and `except TypeError` written for 0.2.0 both catch it.
+    """
+
+
+class InvalidDataError(TypeError, ValueError):
+    """An element of the data has the wrong type (a TypeError and, as in 0.1.1, a ValueError)."""
+
+
+class EWCWarning(UserWarning):
+    """Category of spacy-ewc's warnings, to filter them as a group."""

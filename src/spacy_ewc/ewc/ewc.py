@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import warnings
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
@@ -13,7 +14,7 @@ from spacy.language import Language
 from spacy.pipeline import TrainablePipe
 from thinc.api import Model
 
-from ..errors import Errors, Warnings
+from ..errors import Errors, EWCWarning, InvalidPipeError, Warnings
 from . import math as ewc_math
 from .fisher import make_examples, squared_gradient_sums
 from .params import ParamRef, collect_params, iter_params, structure_signature, unwrap
@@ -22,9 +23,12 @@ from .vector_dict import VectorDict
 logger = logging.getLogger("spacy_ewc")
 
 DEFAULT_LAMBDA = 3.0
+# An explicit λ above this warns (W200): far beyond the default scale, e.g. 0.1.1's 1000.
+LAMBDA_WARN_ABOVE = 100 * DEFAULT_LAMBDA
 DEFAULT_NORMALIZATION = "mean"
 STATE_FORMAT = 1
 _META_FILE = "ewc.json"
+_UNSET: Any = object()
 _ARRAYS_FILE = "arrays.npz"
 
 
@@ -36,11 +40,11 @@ def resolve_pipe(pipe: Any, pipe_name: Optional[str]) -> Tuple[TrainablePipe, Op
             raise ValueError(Errors.E002.format(name=name, names=", ".join(pipe.pipe_names)))
         component = pipe.get_pipe(name)
         if not isinstance(component, TrainablePipe):
-            raise TypeError(Errors.E003.format(name=name, type=type(component).__name__))
+            raise InvalidPipeError(Errors.E003.format(name=name, type=type(component).__name__))
         return component, pipe, name
     if isinstance(pipe, TrainablePipe):
         return pipe, None, pipe.name
-    raise TypeError(Errors.E001.format(type=type(pipe).__name__))
+    raise InvalidPipeError(Errors.E001.format(type=type(pipe).__name__))
 
 
 def check_lambda(value: Any) -> float:
@@ -51,6 +55,13 @@ def check_lambda(value: Any) -> float:
     if isinstance(value, bool) or not math.isfinite(number) or number < 0:
         raise ValueError(Errors.E008.format(value=value))
     return number
+
+
+def warn_if_strong(lambda_: float) -> None:
+    """W200 when λ is far above the default scale (code written for 0.1.1's λ=1000)."""
+    if lambda_ > LAMBDA_WARN_ABOVE:
+        message = Warnings.W200.format(value=lambda_, ratio=lambda_ / DEFAULT_LAMBDA, default=DEFAULT_LAMBDA)
+        warnings.warn(message, EWCWarning, stacklevel=3)
 
 
 def check_normalize(value: Optional[str]) -> Optional[str]:
@@ -81,7 +92,12 @@ class EWC:
         targets: raw text is enough) or "auto" (empirical when every item is annotated).
     normalize: "mean" (default: F divided by its mean, so λ is an L2 strength for an
         average parameter), "max", or None for the raw Fisher.
+
+    `theta_star` and `fisher_matrix` may be replaced at any time; the next update uses them.
     """
+
+    model_type = Union[Language, TrainablePipe]
+    """What `pipe` may be (spacy-ewc 0.1.1's name): `typing.get_args(EWC.model_type)`."""
 
     def __init__(
         self,
@@ -96,6 +112,7 @@ class EWC:
         seed: int = 0,
     ):
         nlp = self._bind(pipe, pipe_name, lambda_)
+        warn_if_strong(self.lambda_)
         self.normalize = check_normalize(normalize)
         self.theta_star = self._capture_current_parameters(copy=True)
         examples, self.fisher_kind = make_examples(data, fisher, self.pipe, nlp)
@@ -149,11 +166,41 @@ class EWC:
 
     # ------------------------------------------------------------------ penalty
 
-    def set_lambda(self, lambda_: float) -> None:
-        """Change the strength of the penalty (a finite number >= 0)."""
-        self.lambda_ = check_lambda(lambda_)
-        self._scaled = {}
-        self._resolution = {}
+    def set_lambda(self, new_lambda: float = _UNSET, *, lambda_: float = _UNSET) -> None:
+        """Change the strength of the penalty (a finite number >= 0).
+
+        `new_lambda` is spacy-ewc 0.1.1's keyword, `lambda_` 0.2.0's; positional works for both.
+        """
+        if (new_lambda is _UNSET) == (lambda_ is _UNSET):
+            raise TypeError(Errors.E205)
+        self.lambda_ = check_lambda(lambda_ if new_lambda is _UNSET else new_lambda)
+        warn_if_strong(self.lambda_)
+        self._invalidate()
+
+    @property
+    def theta_star(self) -> VectorDict:
+        """θ*: the anchor of every protected array, keyed by layer path."""
+        return self._theta_star
+
+    @theta_star.setter
+    def theta_star(self, value: Dict[str, Any]) -> None:
+        self._theta_star = value if isinstance(value, VectorDict) else VectorDict(value)
+        self._invalidate()
+
+    @property
+    def fisher_matrix(self) -> VectorDict:
+        """F: the (normalised) diagonal Fisher of every protected array."""
+        return self._fisher_matrix
+
+    @fisher_matrix.setter
+    def fisher_matrix(self, value: Dict[str, Any]) -> None:
+        self._fisher_matrix = value if isinstance(value, VectorDict) else VectorDict(value)
+        self._invalidate()
+
+    def _invalidate(self) -> None:
+        """Drop λF and the resolved entries: the next update rebuilds them from the state."""
+        self._scaled: Dict[str, Any] = {}
+        self._resolution: Dict[int, List[Tuple[str, Model, str, Any, Any, Any]]] = {}
 
     def compute_ewc_penalty(self, model: Any = None) -> float:
         """½ Σ F (θ − θ*)² at the current parameters (without λ).
@@ -194,10 +241,9 @@ class EWC:
     # ------------------------------------------------------------------ internals
 
     def _reset_cache(self) -> None:
-        self._scaled: Dict[str, Any] = {}
+        self._invalidate()
         self._buffers: Dict[str, Any] = {}
         self._signature: Dict[int, Tuple[int, ...]] = {}
-        self._resolution: Dict[int, List[Tuple[str, Model, str, Any, Any, Any]]] = {}
         self._warned = False
 
     def _model_of(self, obj: Any) -> Model:

@@ -20,6 +20,10 @@ class ParamRef(NamedTuple):
     name: str
 
 
+MAX_DEPTH = 200
+"""Deepest layer path walked; spaCy's models are under 30 deep, a tree that never ends is an error."""
+
+
 def iter_params(model: Model) -> Iterator[ParamRef]:
     """Yield every parameter in the tree once, depth-first, shared layers at first sight."""
     seen = set()
@@ -28,6 +32,9 @@ def iter_params(model: Model) -> Iterator[ParamRef]:
         path, node = stack.pop()
         if id(node) in seen:
             continue
+        if len(path) > MAX_DEPTH:
+            shown = "/".join(map(str, path[:12])) + "/..."
+            raise ValueError(Errors.E200.format(name=model.name, limit=MAX_DEPTH, path=shown))
         seen.add(id(node))
         prefix = "".join(f"{i}/" for i in path)
         for name in node.param_names:

@@ -2,19 +2,27 @@
 
 Each function applies the penalty exactly once per step: when the component is already
 wrapped for this EWC the wrapper does it, otherwise it is wrapped for the step.
+
+`sgd`: an optimizer steps with it; None (the default) steps with the component's default
+optimizer, created once and kept (Adam's moments carry over); False takes no step, as
+`pipe.update(sgd=False)` does: the gradients, with the penalty added, stay on the model
+for a later step (gradient accumulation).
 """
 
 from __future__ import annotations
 
 import contextlib
-from typing import Dict, Iterable, Optional
+from typing import Dict, Iterable, List, Optional, Union
 
 from spacy.language import Language
 from spacy.pipeline import TrainablePipe
+from spacy.pipeline.tok2vec import Tok2Vec
 from spacy.training import Example
 from thinc.api import Optimizer
 
+from ..errors import Errors, InvalidDataError
 from ..ewc.ewc import EWC
+from ..ewc.listeners import listening_components, upstream_of
 from ..spacy_wrapper.ewc_spacy_wrapper import EWCModelWrapper
 
 
@@ -46,11 +54,20 @@ def _check_examples(examples) -> list:
     examples = list(examples)
     for i, eg in enumerate(examples):
         if not isinstance(eg, Example):
-            raise TypeError(
-                f"Training data element {i} is a {type(eg).__name__}; give spaCy Examples "
-                "(Example.from_dict(nlp.make_doc(text), annotations))."
-            )
+            raise InvalidDataError(Errors.E203.format(index=i, type=type(eg).__name__))
     return examples
+
+
+def trained_components(nlp: Language, pipe: TrainablePipe) -> List[str]:
+    """The components one step of `pipe` updates: `pipe`, and what its gradient flows
+    through (the tok2vec it listens to; the listeners of a tok2vec)."""
+    needed = [pipe]
+    upstream = upstream_of(pipe, nlp)
+    if upstream is not None:
+        needed.append(upstream)
+    if isinstance(pipe, Tok2Vec):
+        needed.extend(listening_components(pipe, nlp))
+    return [name for name, proc in nlp.pipeline if any(proc is p for p in needed)]
 
 
 def train_ner_with_ewc(
@@ -59,13 +76,12 @@ def train_ner_with_ewc(
     ewc: EWC,
     *,
     drop: float = 0.0,
-    sgd: Optional[Optimizer] = None,
+    sgd: Union[Optimizer, None, bool] = None,
     losses: Optional[Dict[str, float]] = None,
 ) -> Dict[str, float]:
     """One update of `ner` on `examples` with the EWC penalty; returns the losses.
 
-    Without `sgd` the component's default optimizer is created once and reused.
-    The loss is recorded under the component's own name.
+    `sgd` as in the module docstring. The loss is recorded under the component's own name.
     """
     examples = _check_examples(examples)
     if sgd is None:
@@ -73,6 +89,8 @@ def train_ner_with_ewc(
     losses = {} if losses is None else losses
     with ewc_applied(ner, ewc):
         ner.update(examples, drop=drop, sgd=sgd, losses=losses)
+        if sgd is False:
+            ewc.apply_ewc_penalty_to_gradients(ner.model)
     return losses
 
 
@@ -82,15 +100,25 @@ def train_nlp_with_ewc(
     ewc: EWC,
     *,
     drop: float = 0.0,
-    sgd: Optional[Optimizer] = None,
+    sgd: Union[Optimizer, None, bool] = None,
     losses: Optional[Dict[str, float]] = None,
     **update_kwargs,
 ) -> Dict[str, float]:
-    """One `nlp.update` on `examples` with the EWC penalty on `ewc`'s component."""
+    """One `nlp.update` of `ewc`'s component on `examples`, with the EWC penalty.
+
+    Only the protected component is updated (as in spacy-ewc 0.1.1), with what its
+    gradient flows through (`trained_components`); `exclude` leaves out more. `sgd` as in
+    the module docstring.
+    """
     examples = _check_examples(examples)
+    pipe = nlp.get_pipe(ewc.pipe_name)
+    keep = trained_components(nlp, pipe)
+    exclude = set(update_kwargs.pop("exclude", ())) | {n for n in nlp.pipe_names if n not in keep}
     if sgd is None:
         sgd = _optimizer(ewc, nlp.resume_training if nlp._optimizer is None else lambda: nlp._optimizer)
     losses = {} if losses is None else losses
-    with ewc_applied(nlp.get_pipe(ewc.pipe_name), ewc):
-        nlp.update(examples, drop=drop, sgd=sgd, losses=losses, **update_kwargs)
+    with ewc_applied(pipe, ewc):
+        nlp.update(examples, drop=drop, sgd=sgd, losses=losses, exclude=sorted(exclude), **update_kwargs)
+        if sgd is False:
+            ewc.apply_ewc_penalty_to_gradients(pipe.model)
     return losses

@@ -20,17 +20,16 @@ class EWCModelWrapper(Model):
     dims, refs and attrs (and its id), so spaCy and thinc see the same model — prediction,
     `to_bytes`, `resize_output`, `walk` and optimizer state all behave as before — and
     only `finish_update` differs: it calls `apply_ewc_penalty_to_gradients` first, then
-    the optimizer.
+    the wrapped model's own `finish_update` (so a subclass's override runs).
 
-    Wrapping a wrapper replaces its penalty instead of stacking a second one.
+    Attributes the wrapper does not have are read from the wrapped model, which is also
+    `wrapped_model` (`_wrapped_model` in spacy-ewc 0.1.1). Wrapping a wrapper replaces its
+    penalty instead of stacking a second one.
     """
 
     def __init__(self, model: Model, apply_ewc_penalty_to_gradients: Callable):
         if not isinstance(model, Model):
-            raise TypeError(
-                f"EWCModelWrapper wraps a thinc Model (a component's `.model`), "
-                f"got {type(model).__name__}."
-            )
+            raise TypeError(Errors.E204.format(type=type(model).__name__))
         if not callable(apply_ewc_penalty_to_gradients):
             raise TypeError(
                 Errors.E016.format(
@@ -50,7 +49,20 @@ class EWCModelWrapper(Model):
             self.apply_ewc_penalty_to_gradients(self)
         else:
             self.apply_ewc_penalty_to_gradients()
-        super().finish_update(optimizer)
+        self.wrapped_model.finish_update(optimizer)
+
+    def __getattr__(self, name: str):
+        # Only called when normal lookup fails. Dunder names and a wrapper whose __dict__ is
+        # not filled yet (copy and pickle create it empty) must fail, not recurse.
+        inner = self.__dict__.get("wrapped_model")
+        if inner is None or name.startswith("__"):
+            raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        return getattr(inner, name)
+
+    @property
+    def _wrapped_model(self) -> Model:
+        """The wrapped model, under spacy-ewc 0.1.1's name."""
+        return self.wrapped_model
 
     @property
     def ewc(self) -> Optional[EWC]:

@@ -1,5 +1,7 @@
-from .extract_labels import extract_labels
-from .generate_spacy_entities import generate_spacy_entities
+"""Helpers for training data. Import each from its module, as in spacy-ewc 0.1.1:
+``from spacy_ewc.utils.extract_labels import extract_labels``. The package does not
+re-export them, so ``spacy_ewc.utils.extract_labels`` stays the module."""
+
 from .pseudo_labels import add_pseudo_labels
 
-__all__ = ["add_pseudo_labels", "extract_labels", "generate_spacy_entities"]
+__all__ = ["add_pseudo_labels"]

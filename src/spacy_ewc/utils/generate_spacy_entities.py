@@ -6,6 +6,8 @@ from typing import Dict, Iterable, List, Tuple
 
 from spacy.language import Language
 
+from ..errors import Errors, InvalidDataError
+
 
 def generate_spacy_entities(
     sentences: Iterable[str], nlp: Language
@@ -14,7 +16,7 @@ def generate_spacy_entities(
     texts = list(sentences)
     for i, text in enumerate(texts):
         if not isinstance(text, str):
-            raise TypeError(f"Sentence {i} is a {type(text).__name__}, not a str.")
+            raise InvalidDataError(Errors.E202.format(index=i, type=type(text).__name__))
     return [
         (doc.text, {"entities": [(e.start_char, e.end_char, e.label_) for e in doc.ents]})
         for doc in nlp.pipe(texts)
