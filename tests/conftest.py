@@ -14,6 +14,7 @@ import pytest
 import spacy
 from spacy.tokens import Doc
 from spacy.training import Example
+from spacy.util import fix_random_seed, minibatch
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DATA_FILES = (
@@ -121,6 +122,36 @@ def heldout_texts(wiki_sentences) -> List[str]:
 @pytest.fixture()
 def nlp():
     return spacy.load("en_core_web_sm")
+
+
+# ---------------------------------------------------------------- the fast tier
+
+
+@pytest.fixture(scope="session")
+def _blank_ner_bytes() -> bytes:
+    """`spacy.blank("en")` + ner, taught DISEASE on 16 NCBI sentences for a few steps."""
+    fix_random_seed(0)
+    nlp = spacy.blank("en")
+    nlp.add_pipe("ner")
+    examples = ncbi_examples(nlp, "train", 16)
+    optimizer = nlp.initialize(lambda: examples)
+    for _ in range(3):
+        for batch in minibatch(examples, 8):
+            nlp.update(batch, sgd=optimizer, drop=0.0)
+    return nlp.to_bytes()
+
+
+def blank_ner_from(data: bytes):
+    """A pipeline of `spacy.blank("en")` + ner with the weights in `data`."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe("ner")
+    return nlp.from_bytes(data)
+
+
+@pytest.fixture()
+def blank_ner(_blank_ner_bytes):
+    """A fresh copy of the small trained pipeline of the fast tier (no en_core_web_sm)."""
+    return blank_ner_from(_blank_ner_bytes)
 
 
 # ---------------------------------------------------------------- guards
