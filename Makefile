@@ -1,14 +1,20 @@
 # Two commands on a fresh machine: `make example` and `make test`.
 # Each creates or refreshes .venv, installs the project and en_core_web_sm when
-# something changed, then runs the example or the test suite.
+# something changed, then runs the example or the test suite. `make test` runs both
+# tiers on the excerpts in tests/data; `make test-fast` only the unit tier (no
+# en_core_web_sm, `-m "not slow"`). Benchmarks and `make train-disease` read the full
+# corpora from DATA (see docs/data.md).
 
 PYTHON ?= python3
+# The full corpora (NCBI disease, WikiGold, Wikipedia lead paragraphs) for benchmarks and
+# train-disease: `make bench DATA=/path/to/data`; docs/data.md says where to fetch them.
+DATA ?= ../shared/data
 VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed-stamp
 MODEL := $(VENV)/.model-stamp
 
-.PHONY: setup example test lint bench bench-full clean
+.PHONY: setup example test test-fast lint bench bench-full clean
 
 setup: $(MODEL)
 
@@ -32,11 +38,14 @@ lint: setup
 test: lint
 	$(PY) -m pytest
 
+test-fast: $(INSTALLED)
+	$(PY) -m pytest -m "not slow"
+
 bench: setup
-	$(PY) benchmarks/forgetting.py --quick
+	$(PY) benchmarks/forgetting.py --quick --data $(DATA)
 
 bench-full: setup
-	$(PY) benchmarks/forgetting.py
+	$(PY) benchmarks/forgetting.py --data $(DATA)
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache
@@ -46,12 +55,17 @@ clean:
 # `spacy convert` (label renamed to DISEASE); the last 500 Wikipedia paragraphs, labelled by
 # en_core_web_sm with `spacy apply`, measure agreement on the old labels (the Fisher uses the
 # first 500). EWC_LAMBDA=0 trains the same way without the penalty.
-DATA ?= ../shared/data
 DISEASE_OUT ?= training/disease
 EWC_LAMBDA ?= 100
 NCBI := corpus/ncbi/train.spacy corpus/ncbi/devel.spacy corpus/ncbi/test.spacy
 
 .PHONY: train-disease
+
+# A corpus file that is not in DATA: say where to get it instead of "No rule to make target".
+.PRECIOUS: $(DATA)/%
+$(DATA)/%:
+	@echo "Missing $@: the full corpora are not in DATA=$(DATA). Fetch them as docs/data.md says, then run with DATA=/path/to/data." >&2
+	@exit 1
 
 corpus/ncbi/%.spacy: $(DATA)/ncbi_disease/%.tsv | $(MODEL)
 	@mkdir -p corpus/ncbi

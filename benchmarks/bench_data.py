@@ -41,7 +41,7 @@ def check_data_dir(data_dir: Path) -> Path:
     if missing:
         raise FileNotFoundError(
             f"Benchmark data not found in {data_dir} (missing {', '.join(missing)}). "
-            "Pass --data DIR with the folder described in shared/data/README.md."
+            "Pass --data DIR with a folder of the full corpora; docs/data.md says where to fetch them."
         )
     return data_dir
 

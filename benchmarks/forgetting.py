@@ -2,13 +2,13 @@
 
     python benchmarks/forgetting.py --quick        # subsets, a few minutes (make bench)
     python benchmarks/forgetting.py                # the full grid (make bench-full)
-    python benchmarks/forgetting.py --data DIR     # another copy of shared/data
+    python benchmarks/forgetting.py --data DIR     # the corpora in DIR (docs/data.md)
 
 Every method starts from en_core_web_sm, trains its `ner` on the same NCBI-disease
 batches (same seed, epochs, optimizer) and is scored on old labels (WikiGold gold,
 agreement with the original model on held-out Wikipedia) and on DISEASE (NCBI test).
 Each job runs in its own process (bench_run.py), one after the other. Results go to
-benchmarks/results/forgetting[-quick].{md,json,png}; docs/benchmark.md explains them.
+benchmarks/results/forgetting[-quick].{md,json,png}; docs/benchmarks.md explains them.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Per-update cost of EWC as a ratio to plain `nlp.update` on the same batches, in one run.
 
-    python benchmarks/overhead.py [--batches 40] [--batch-size 16] [--repeats 3]
+    python benchmarks/overhead.py [--batches 40] [--batch-size 16] [--repeats 3] [--data DIR]
 
 Plain and EWC updates alternate batch by batch (both models see the same batches), so
 machine noise hits both alike. Prints the median seconds per update of each, their ratio,
@@ -15,18 +15,17 @@ import time
 from pathlib import Path
 
 import spacy
+from bench_data import FILES, check_data_dir, default_data_dir
 from spacy.training import Example
 from spacy.util import fix_random_seed, minibatch
 
 from spacy_ewc import protect
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
-
-def load_sentences(n: int):
+def load_sentences(n: int, data_dir: Path):
     nlp = spacy.load("en_core_web_sm")
     lines = []
-    with (DATA / "wikipedia_summaries" / "extracts_en.txt").open(encoding="utf8") as handle:
+    with (data_dir / FILES["wikipedia"]).open(encoding="utf8") as handle:
         for line in handle:
             if line.strip():
                 lines.append(line.strip())
@@ -40,9 +39,11 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=40)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--data", type=Path, default=None, help="data folder (default ../shared/data)")
     args = parser.parse_args()
 
-    docs = load_sentences(args.batches * args.batch_size // 3 + 50)
+    data_dir = check_data_dir((args.data or default_data_dir()).resolve())
+    docs = load_sentences(args.batches * args.batch_size // 3 + 50, data_dir)
     sentences = [s.as_doc() for d in docs for s in d.sents][: args.batches * args.batch_size + 50]
     fisher_texts = [d.text for d in sentences[:50]]
     train_docs = sentences[50:]

@@ -41,6 +41,7 @@ def files(tmp_path_factory, wiki_sentences):
     return tmp
 
 
+@pytest.mark.slow
 def test_fisher_shards_merge_into_the_full_state(files):
     run("fisher", "en_core_web_sm", files / "texts.txt", "-o", files / "full", "-l", 7)
     for shard in ("0/2", "1/2"):
@@ -55,6 +56,7 @@ def test_fisher_shards_merge_into_the_full_state(files):
         numpy.testing.assert_allclose(merged.fisher_raw[key], full.fisher_raw[key], rtol=1e-4, atol=1e-12)
 
 
+@pytest.mark.slow
 def test_fisher_and_consolidate_keep_the_state_in_the_pipeline_folder(files):
     model = files / "model"
     run("fisher", model, files / "texts.txt", "-l", 7, "--limit", 3)
@@ -65,6 +67,7 @@ def test_fisher_and_consolidate_keep_the_state_in_the_pipeline_folder(files):
     assert ewc.lambda_ == 7.0
 
 
+@pytest.mark.slow
 def test_evaluate_reports_agreement_and_gold_per_label(files):
     out = run("evaluate", "en_core_web_sm", files / "texts.txt", "-r", "en_core_web_sm",
               "-o", files / "report.json", "--png", files / "report.png")
@@ -78,6 +81,7 @@ def test_evaluate_reports_agreement_and_gold_per_label(files):
     assert set(gold["per_label"]) == {NEW_LABEL} and gold["per_label"][NEW_LABEL]["n"] > 0
 
 
+@pytest.mark.slow
 def test_bad_paths_and_files_fail_clearly(files):
     blank = files / "blank"
     spacy.blank("en").to_disk(blank)

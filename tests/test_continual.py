@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import random
-import re
 import subprocess
 import sys
 
 import numpy
 import pytest
 import spacy
-from conftest import DATA_DIR, NEW_LABEL, ncbi_examples
+from conftest import NEW_LABEL, data_path, ncbi_examples
 from spacy.tokens import Doc, Span
 from spacy.training import Example
 from spacy.training.converters import iob_to_docs
@@ -20,6 +18,8 @@ from spacy_ewc import EWC, protect
 from spacy_ewc.ewc.continual import estimate, merge
 from spacy_ewc.serialize import load_pipeline, save_pipeline, state_path
 from spacy_ewc.spacy_wrapper import EWCModelWrapper
+
+pytestmark = pytest.mark.slow  # loads en_core_web_sm
 
 LAMBDA = 20.0
 LEARN_RATE = 0.005
@@ -105,15 +105,11 @@ def test_consolidate_adds_importance_and_moves_the_anchor(nlp, fisher_texts):
 # ---------------------------------------------------------------- three tasks
 
 
-def _wikigold_misc(nlp, n, seed=0):
-    """WikiGold sentences with MISC spans: MISC kept, the other labels made O."""
-    text = (DATA_DIR / "wikigold" / "wikigold.conll.txt").read_text(encoding="utf8")
-    sentences = [
-        [line.rsplit(" ", 1) for line in block.splitlines() if not line.startswith("-DOCSTART-")]
-        for block in text.split("\n\n")
-    ]
-    sentences = [s for s in sentences if s and any(tag.endswith("MISC") for _, tag in s) and len(s) <= 50]
-    random.Random(seed).shuffle(sentences)
+def _wikigold_misc(nlp, n):
+    """WikiGold sentences with MISC spans (the excerpt holds only such sentences, in a
+    seeded order): MISC kept, the other labels made O."""
+    text = data_path("wikigold/wikigold.conll.txt").read_text(encoding="utf8")
+    sentences = [[line.rsplit(" ", 1) for line in block.splitlines()] for block in text.split("\n\n")]
     lines = "\n".join(" ".join(f"{word}|{tag}" for word, tag in s) for s in sentences[:n])
     examples = []
     for doc in iob_to_docs(lines, n_sents=1, no_print=True):
@@ -123,21 +119,12 @@ def _wikigold_misc(nlp, n, seed=0):
     return examples
 
 
-def _chemicals(nlp, n, seed=0):
-    """Sentences naming one of CHEMICALS in Wikipedia paragraphs (after the first 60, which
-    give the Fisher and held-out texts), each such token tagged CHEMICAL."""
-    path = DATA_DIR / "wikipedia_summaries" / "extracts_en.txt"
-    paragraphs = path.read_text(encoding="utf8").splitlines()[60:]
-    paragraphs = [p for p in paragraphs if CHEMICALS & set(re.findall(r"[a-z]+", p.lower()))]
-    splitter = spacy.blank("en")
-    splitter.add_pipe("sentencizer")
-    sentences = [
-        s.text for doc in splitter.pipe(paragraphs) for s in doc.sents
-        if 6 <= len(s) <= 40 and any(t.lower_ in CHEMICALS for t in s)
-    ]
-    random.Random(seed).shuffle(sentences)
+def _chemicals(nlp, n):
+    """Wikipedia sentences naming one of CHEMICALS (from paragraphs after the first 60, which
+    give the Fisher and held-out texts; in a seeded order), each such token tagged CHEMICAL."""
+    texts = data_path("wikipedia_summaries/chemical_sentences.txt").read_text(encoding="utf8").splitlines()
     examples = []
-    for text in sentences[:n]:
+    for text in texts[:n]:
         ref = nlp.make_doc(text)
         ref.ents = [Span(ref, t.i, t.i + 1, "CHEMICAL") for t in ref if t.lower_ in CHEMICALS]
         examples.append(Example(nlp.make_doc(text), ref))

@@ -15,6 +15,8 @@ from spacy_ewc.ewc.fisher import seed_example
 from spacy_ewc.ewc.params import iter_params
 from spacy_ewc.utils.generate_spacy_entities import generate_spacy_entities
 
+pytestmark = pytest.mark.slow  # loads en_core_web_sm
+
 N_ARRAYS = 31
 N_FLOATS = 1_536_874
 

@@ -52,6 +52,7 @@ ANNOTATED = {"original": ORIGINAL_SPACY_LABELS, "training": TRAINING_DATA, "held
 
 
 @pytest.mark.parametrize("name", list(ANNOTATED))
+@pytest.mark.slow
 def test_spans_align_to_tokens_and_do_not_overlap(original, name):
     for text, annots in ANNOTATED[name]:
         doc = original.make_doc(text)
@@ -60,6 +61,7 @@ def test_spans_align_to_tokens_and_do_not_overlap(original, name):
         doc.set_ents(spans)  # raises on overlapping spans
 
 
+@pytest.mark.slow
 def test_labels(original):
     old_labels = set(original.get_pipe("ner").labels)
     assert NEW_LABEL not in old_labels
@@ -70,12 +72,14 @@ def test_labels(original):
     assert all(a["entities"] for _, a in HELDOUT_NEW)
 
 
+@pytest.mark.slow
 def test_fisher_data_is_what_the_original_model_predicts(original):
     docs = original.pipe(text for text, _ in ORIGINAL_SPACY_LABELS)
     for doc, (text, annots) in zip(docs, ORIGINAL_SPACY_LABELS):
         assert [(e.start_char, e.end_char, e.label_) for e in doc.ents] == list(annots["entities"]), text
 
 
+@pytest.mark.slow
 def test_example_runs_on_a_slice(example_module, capsys):
     results = example_module.main(epochs=2, training_data=TRAINING_DATA[:16])
     out = capsys.readouterr().out
@@ -87,6 +91,7 @@ def test_example_runs_on_a_slice(example_module, capsys):
     assert results["EWC"]["drift"] < results["plain"]["drift"]
 
 
+@pytest.mark.slow
 def test_without_penalty_both_runs_are_identical(example_module):
     """λ=0 leaves only what the comparison shares: same batches, seed, dropout and optimizer."""
     results = example_module.main(epochs=1, lambda_=0.0, training_data=TRAINING_DATA[:16])

@@ -21,7 +21,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import numpy
 import pytest
 import spacy
-from conftest import DATA_DIR, _require, ncbi_examples, read_iob_sentences
+from conftest import data_path, ncbi_examples, ncbi_sentences
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.training import Example
@@ -32,6 +32,8 @@ from spacy_ewc import EWC, protect
 from spacy_ewc.ewc.fisher import seed_example
 from spacy_ewc.ewc.listeners import shared_encoder
 from spacy_ewc.ewc.params import drop_grad, iter_params
+
+pytestmark = pytest.mark.slow  # loads en_core_web_sm
 
 LAMBDA = 300.0
 LEARN_RATE = 0.005
@@ -53,11 +55,10 @@ MEDICAL = re.compile(r"\b(disease|syndrome|disorder)\b")
 @pytest.fixture(scope="module")
 def corpus(wiki_sentences):
     """Wikipedia sentences (the old domain) and NCBI-disease sentences (the new one)."""
-    ncbi = read_iob_sentences(_require(DATA_DIR / "ncbi_disease" / "train.tsv"))
-    random.Random(0).shuffle(ncbi)
+    ncbi = ncbi_sentences("train")
     without = [" ".join(words_of(s)) for s in ncbi if all(tag == "O" for _, tag in s) and len(s) >= 6]
     medical = []
-    with _require(DATA_DIR / "wikipedia_summaries" / "extracts_en.txt").open(encoding="utf8") as handle:
+    with data_path("wikipedia_summaries/extracts_en.txt").open(encoding="utf8") as handle:
         for line in handle:
             if MEDICAL.search(line):
                 medical.append(line.split(". ")[0].strip() + ".")
@@ -495,7 +496,7 @@ def test_fisher_of_both_kinds_weighs_the_component(runs):
     the empirical Fisher is the predicted one.
 
     An exclusive textcat's bag-of-words layer can get none: after training its softmax is
-    saturated, so no loss reaches it (see docs/pipes.md).
+    saturated, so no loss reaches it (see docs/components.md).
     """
     case, outcome = runs
     for name in case.protected:

@@ -7,6 +7,8 @@ from spacy.training import Example
 
 from spacy_ewc.utils import add_pseudo_labels
 
+pytestmark = pytest.mark.slow  # loads en_core_web_sm
+
 # Sentences of the NCBI disease corpus (train split), in its tokenisation.
 HUNTINGTON = (
     "Age of onset in Huntington disease : sex specific influence of apolipoprotein E genotype "

@@ -21,6 +21,7 @@ def ewc(nlp, fisher_texts):
     return EWC(nlp, fisher_texts[:5], lambda_=25.0, fisher="predicted")
 
 
+@pytest.mark.slow
 def test_state_round_trip_is_bit_for_bit(nlp, ewc, tmp_path):
     ewc.to_disk(tmp_path / "ewc")
     loaded = EWC.from_disk(tmp_path / "ewc", nlp)
@@ -33,6 +34,7 @@ def test_state_round_trip_is_bit_for_bit(nlp, ewc, tmp_path):
             assert theirs[key].tobytes() == mine[key].tobytes()
 
 
+@pytest.mark.slow
 def test_state_saved_beside_the_pipeline_follows_added_labels(nlp, fisher_texts, tmp_path):
     ewc = protect(nlp, fisher_texts[:5], lambda_=25.0, fisher="predicted")
     nlp.get_pipe("ner").add_label(NEW_LABEL)
@@ -45,6 +47,7 @@ def test_state_saved_beside_the_pipeline_follows_added_labels(nlp, fisher_texts,
     assert loaded.compute_drift() == pytest.approx(0.0, abs=1e-9)
 
 
+@pytest.mark.slow
 def test_state_that_does_not_fit_the_model_is_rejected(ewc, nlp, tmp_path):
     ewc.to_disk(tmp_path / "ewc")
     with pytest.raises(ValueError, match="does not match the model"):
@@ -58,6 +61,7 @@ def test_state_that_does_not_fit_the_model_is_rejected(ewc, nlp, tmp_path):
         EWC.from_disk(tmp_path / "nowhere", nlp)
 
 
+@pytest.mark.slow
 def test_bad_pipes_are_named(nlp, fisher_texts):
     with pytest.raises(TypeError, match="Language or a trainable"):
         EWC("ner", fisher_texts)
@@ -72,11 +76,13 @@ def test_bad_pipes_are_named(nlp, fisher_texts):
 
 
 @pytest.mark.parametrize("value", [-1.0, float("nan"), float("inf"), "strong", None])
+@pytest.mark.slow
 def test_bad_lambda_is_rejected(nlp, fisher_texts, value):
     with pytest.raises(ValueError, match="lambda_ must be a finite number"):
         EWC(nlp, fisher_texts[:2], lambda_=value)
 
 
+@pytest.mark.slow
 def test_bad_data_is_rejected(nlp, fisher_texts):
     with pytest.raises(ValueError, match="empty"):
         EWC(nlp, [])
@@ -92,6 +98,7 @@ def test_bad_data_is_rejected(nlp, fisher_texts):
         EWC(nlp.get_pipe("ner"), fisher_texts[:2])
 
 
+@pytest.mark.slow
 def test_unknown_labels_in_fisher_data_are_an_error_not_a_new_label(nlp):
     ner = nlp.get_pipe("ner")
     labels = ner.labels
@@ -101,6 +108,7 @@ def test_unknown_labels_in_fisher_data_are_an_error_not_a_new_label(nlp):
     assert ner.labels == labels
 
 
+@pytest.mark.slow
 def test_fisher_data_forms_are_accepted(nlp, fisher_texts):
     ner = nlp.get_pipe("ner")
     tuples = generate_spacy_entities(fisher_texts[:3], nlp)
@@ -116,6 +124,7 @@ def test_fisher_data_forms_are_accepted(nlp, fisher_texts):
     assert EWC(ner, docs).fisher_kind == "predicted"
 
 
+@pytest.mark.slow
 def test_set_lambda_validates_and_changes_the_penalty(ewc, nlp):
     upper = nlp.get_pipe("ner").model.get_ref("upper")
     upper.set_param("W", upper.get_param("W") + 0.1)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy
 import pytest
 import spacy
-from conftest import DATA_DIR, NEW_LABEL, _require
+from conftest import NEW_LABEL, data_path
 from spacy.cli.train import train
 from spacy.tokens import DocBin
 from spacy.training.converters import conll_ner_to_docs
@@ -76,7 +76,7 @@ def _ents(doc):
 def _ncbi_docbin(split: str, n_sents: int, path: Path) -> None:
     """The first sentences of an NCBI split through spaCy's CoNLL NER converter, as
     `python -m spacy convert --converter ner` reads them, with the label renamed."""
-    text = _require(DATA_DIR / "ncbi_disease" / f"{split}.tsv").read_text(encoding="utf8")
+    text = data_path(f"ncbi_disease/{split}.tsv").read_text(encoding="utf8")
     sentences = text.strip().split("\n\n")[:n_sents]
     data = "\n\n".join(sentences).replace("-Disease", f"-{NEW_LABEL}")
     DocBin(docs=conll_ner_to_docs(data, n_sents=1, no_print=True)).to_disk(path)
@@ -111,6 +111,7 @@ def _state(run: Path, checkpoint: str = "model-last") -> Path:
     return run / checkpoint / "ewc" / "ner"
 
 
+@pytest.mark.slow
 def test_ewc_run_drifts_at_most_a_fifth_of_plain_run(runs):
     root, _ = runs
     state = _state(root / "ewc")
@@ -124,6 +125,7 @@ def test_ewc_run_drifts_at_most_a_fifth_of_plain_run(runs):
     assert drift["ewc"] <= drift["plain"] / 5
 
 
+@pytest.mark.slow
 def test_sourced_ner_is_not_reinitialised_before_the_first_step(runs, nlp):
     _, steps = runs
     assert steps["labels"] == nlp.get_pipe("ner").labels
@@ -132,6 +134,7 @@ def test_sourced_ner_is_not_reinitialised_before_the_first_step(runs, nlp):
     assert any(steps["ents"])
 
 
+@pytest.mark.slow
 def test_penalty_once_per_step_with_accumulated_gradients(runs):
     _, steps = runs
     assert [step for step, _, _ in steps["seen"]] == list(range(MAX_STEPS + 1))
@@ -140,6 +143,7 @@ def test_penalty_once_per_step_with_accumulated_gradients(runs):
         assert updates >= 2 * step
 
 
+@pytest.mark.slow
 def test_state_saved_beside_checkpoints_with_old_weights_and_zero_new_rows(runs):
     root, _ = runs
     assert _state(root / "ewc", "model-best").is_dir()
@@ -165,6 +169,7 @@ def test_state_saved_beside_checkpoints_with_old_weights_and_zero_new_rows(runs)
     assert grown > 0
 
 
+@pytest.mark.slow
 def test_trained_pipeline_loads_without_spacy_ewc(runs):
     root, _ = runs
     code = (
@@ -210,6 +215,7 @@ def test_callback_checks_its_config_up_front(kwargs, error, words, tmp_path):
         create_ewc_callback(**settings)
 
 
+@pytest.mark.slow
 def test_callback_names_unknown_and_frozen_components(nlp, tmp_path):
     (tmp_path / "texts.jsonl").write_text('{"text": "Apple is a company."}\n', encoding="utf8")
     with pytest.raises(ValueError, match="no component 'nerr'"):
@@ -219,6 +225,7 @@ def test_callback_names_unknown_and_frozen_components(nlp, tmp_path):
         create_ewc_callback(["ner"], 10.0, str(tmp_path / "texts.jsonl"))(nlp)
 
 
+@pytest.mark.slow
 def test_callback_wraps_and_warns_when_state_would_be_lost(nlp, tmp_path, caplog):
     texts = "Apple hired Tim Cook in 1998.\nParis is in France.\n"
     (tmp_path / "texts.txt").write_text(texts, encoding="utf8")
@@ -228,6 +235,7 @@ def test_callback_wraps_and_warns_when_state_would_be_lost(nlp, tmp_path, caplog
     assert LOGGER_NAME in caplog.text
 
 
+@pytest.mark.slow
 def test_fisher_data_from_text_jsonl_and_spacy_files(nlp, tmp_path):
     (tmp_path / "texts.txt").write_text("Apple is a company.\n\nParis is big.\n", encoding="utf8")
     (tmp_path / "texts.jsonl").write_text('{"text": "Apple is a company."}\n', encoding="utf8")
@@ -239,6 +247,7 @@ def test_fisher_data_from_text_jsonl_and_spacy_files(nlp, tmp_path):
     assert len(examples) == 3 and all(eg.reference.has_annotation("ENT_IOB") for eg in examples)
 
 
+@pytest.mark.slow
 def test_logger_wraps_the_console_logger_by_default(nlp):
     log_step, finalize = create_ewc_logger()(nlp)
     log_step(None)

@@ -17,6 +17,8 @@ from thinc.api import SGD
 from spacy_ewc import EWC, EWCModelWrapper, protect
 from spacy_ewc.ner_trainer import train_ner_with_ewc, train_nlp_with_ewc
 
+pytestmark = pytest.mark.slow  # loads en_core_web_sm
+
 
 def _ents(docs):
     return [[(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in docs]
