@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
+import warnings
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any, Callable, Dict, Iterable, Iterator, List, Optional, Union
@@ -30,7 +31,6 @@ import srsly
 from spacy.language import Language
 from spacy.training import Corpus
 from spacy.training.loop import DIR_MODEL_BEST
-from spacy.util import logger as spacy_logger
 from spacy.util import registry
 from wasabi import msg
 
@@ -133,9 +133,9 @@ def check_pipes(nlp: Language, pipes: List[str]) -> None:
         if name in frozen:
             raise ValueError(Errors.E108.format(callback=CALLBACK_NAME, name=name))
         if name not in nlp.disabled:
-            spacy_logger.warning(Warnings.W101.format(name=name))
+            warnings.warn(Warnings.W101.format(name=name), stacklevel=2)
     if LOGGER_NAME not in srsly.json_dumps(config["training"].get("logger", {})):
-        spacy_logger.warning(Warnings.W102.format(logger=LOGGER_NAME))
+        warnings.warn(Warnings.W102.format(logger=LOGGER_NAME), stacklevel=2)
 
 
 @contextlib.contextmanager

@@ -14,6 +14,8 @@ from spacy.pipeline import TrainablePipe
 from spacy.training import Example
 from thinc.api import Optimizer
 
+from ..checks import as_items, check_fraction, check_vocab
+from ..errors import Errors
 from ..ewc.ewc import EWC
 from ..spacy_wrapper.ewc_spacy_wrapper import EWCModelWrapper
 
@@ -42,14 +44,15 @@ def _optimizer(ewc: EWC, create) -> Optimizer:
     return sgd
 
 
-def _check_examples(examples) -> list:
-    examples = list(examples)
+def _check_step(examples, ewc, vocab, drop) -> list:
+    if not isinstance(ewc, EWC):
+        raise TypeError(Errors.E056.format(what="ewc", expected="spacy_ewc.EWC", type=type(ewc).__name__))
+    check_fraction(drop, "drop")
+    examples = as_items(examples, "examples", "spaCy Examples", "Example.from_dict(doc, annotations)")
     for i, eg in enumerate(examples):
         if not isinstance(eg, Example):
-            raise TypeError(
-                f"Training data element {i} is a {type(eg).__name__}; give spaCy Examples "
-                "(Example.from_dict(nlp.make_doc(text), annotations))."
-            )
+            raise TypeError(Errors.E063.format(index=i, type=type(eg).__name__))
+    check_vocab(examples, vocab, "the training data")
     return examples
 
 
@@ -67,7 +70,7 @@ def train_ner_with_ewc(
     Without `sgd` the component's default optimizer is created once and reused.
     The loss is recorded under the component's own name.
     """
-    examples = _check_examples(examples)
+    examples = _check_step(examples, ewc, ner.vocab, drop)
     if sgd is None:
         sgd = _optimizer(ewc, ner.create_optimizer)
     losses = {} if losses is None else losses
@@ -87,7 +90,7 @@ def train_nlp_with_ewc(
     **update_kwargs,
 ) -> Dict[str, float]:
     """One `nlp.update` on `examples` with the EWC penalty on `ewc`'s component."""
-    examples = _check_examples(examples)
+    examples = _check_step(examples, ewc, nlp.vocab, drop)
     if sgd is None:
         sgd = _optimizer(ewc, nlp.resume_training if nlp._optimizer is None else lambda: nlp._optimizer)
     losses = {} if losses is None else losses

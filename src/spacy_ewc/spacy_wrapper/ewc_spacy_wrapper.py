@@ -27,10 +27,7 @@ class EWCModelWrapper(Model):
 
     def __init__(self, model: Model, apply_ewc_penalty_to_gradients: Callable):
         if not isinstance(model, Model):
-            raise TypeError(
-                f"EWCModelWrapper wraps a thinc Model (a component's `.model`), "
-                f"got {type(model).__name__}."
-            )
+            raise TypeError(Errors.E064.format(type=type(model).__name__))
         if not callable(apply_ewc_penalty_to_gradients):
             raise TypeError(
                 Errors.E016.format(
