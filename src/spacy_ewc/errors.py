@@ -325,8 +325,8 @@ class Warnings(metaclass=ErrorsWithCodes):
     )
     W030 = (
         "The EWC state at {path} has no checksum of its arrays (it was written by spacy-ewc "
-        "0.2.0), so a damaged arrays.npz cannot be told from a good one. It was loaded after "
-        "the shape and value checks; save it again to add the checksum."
+        "0.2.0), so a damaged arrays.npz cannot be told from a good one: it is loaded with the "
+        "shape and value checks only. Save it again to add the checksum."
     )
     W101 = (
         "EWC: '{name}' was just initialised from scratch (it is not sourced from a trained "

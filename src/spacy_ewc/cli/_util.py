@@ -15,7 +15,8 @@ import typer
 from spacy.language import Language
 from spacy.training import Corpus
 from tqdm import tqdm
-from wasabi import msg
+from wasabi import color, msg
+from wasabi.util import locale_escape
 
 from ..checks import check_entities, check_folder_name
 from ..errors import Errors
@@ -47,8 +48,10 @@ def user_errors() -> Iterator[None]:
 
 
 def fail(text: str) -> None:
-    """One failure line (whitespace collapsed), exit code 1."""
-    msg.fail(" ".join(text.split()), exits=1)
+    """The failure as one line (wasabi would wrap it at 80 columns), exit code 1."""
+    line = locale_escape(f"{msg.icons.get('fail', '')} {' '.join(text.split())}").strip()
+    typer.echo(color(line, fg="red") if msg.show_color else line)
+    raise typer.Exit(1)
 
 
 def check_option(ok: bool, option: str, expected: str, value: Any) -> None:

@@ -457,7 +457,8 @@ class EWC:
             )
         if isinstance(gamma, bool) or not isinstance(gamma, (int, float)) or not 0 <= gamma < math.inf:
             raise ValueError(Errors.E042.format(value=gamma))
-        fisher = VectorDict(ewc_math.consolidate(self.fisher_matrix, new.fisher_matrix, gamma))
+        with numpy.errstate(over="ignore", invalid="ignore"):
+            fisher = VectorDict(ewc_math.consolidate(self.fisher_matrix, new.fisher_matrix, gamma))
         if not all(numpy.isfinite(f).all() for f in fisher.values()):
             raise ValueError(Errors.E043.format(gamma=gamma))
         previous = self.fisher_matrix
