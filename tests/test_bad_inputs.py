@@ -480,3 +480,11 @@ def test_cli_fisher_limit_zero_still_means_all(cli_files):
     result = runner.invoke(app, ["fisher", str(cli_files / "model"), str(cli_files / "texts.txt"), "--limit", "0"])
     assert result.exit_code == 0, result.output
     assert EWC.from_disk(state_path(cli_files / "model"), spacy.load(cli_files / "model")).n_examples == len(TRAIN)
+
+
+def test_every_code_is_in_the_catalogue_page():
+    from spacy_ewc.errors import Errors, Warnings
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "errors.md").read_text(encoding="utf8")
+    codes = [k for cls in (Errors, Warnings) for k in vars(cls) if k[:1] in "EW" and k[1:].isdigit()]
+    assert [code for code in codes if f"| {code} |" not in page] == []

@@ -269,7 +269,10 @@ class Errors(metaclass=ErrorsWithCodes):
     E092 = "No data at {path}: give a .spacy corpus, a .jsonl file or a text file."
     E093 = "Could not read {path} as a .spacy corpus (DocBin): {error}"
     E094 = "{path} holds no texts."
-    E095 = "Line {number} of {path}: {problem}. Each line must be {{\"text\": \"...\"}}, optionally with \"entities\": [[start, end, label], ...]."
+    E095 = (
+        "Line {number} of {path}: {problem}. Each line must be {{\"text\": \"...\"}}, "
+        "optionally with \"entities\": [[start, end, label], ...]."
+    )
     E096 = (
         "{data} has no gold annotations: pass --reference MODEL (the pipeline before "
         "fine-tuning) to measure agreement."

@@ -59,8 +59,11 @@ def check_option(ok: bool, option: str, expected: str, value: Any) -> None:
         fail(Errors.E090.format(option=option, expected=expected, value=value))
 
 
+LIMIT_RANGE = "an integer >= 0 (0: all items)"
+
+
 def check_limit(limit: int) -> None:
-    check_option(limit >= 0, "--limit", "an integer >= 0 (0: all items)", limit)
+    check_option(limit >= 0, "--limit", LIMIT_RANGE, limit)
 
 
 def check_n_process(n_process: int) -> None:
@@ -142,7 +145,7 @@ def read_data(path: Path, nlp: Language, limit: int = 0) -> list:
     """
     check_path(path)
     if limit < 0:
-        raise ValueError(Errors.E090.format(option="--limit", expected="an integer >= 0 (0: all items)", value=limit))
+        raise ValueError(Errors.E090.format(option="--limit", expected=LIMIT_RANGE, value=limit))
     if path.suffix == ".spacy" or path.is_dir():
         try:
             items = list(Corpus(path, limit=limit)(nlp))
@@ -171,7 +174,8 @@ def _read_jsonl(path: Path, limit: int) -> list:
         try:
             record = srsly.json_loads(line)
         except ValueError as err:
-            raise ValueError(Errors.E095.format(number=number, path=path, problem=f"not JSON ({err})")) from None
+            problem = f"not JSON ({err})"
+            raise ValueError(Errors.E095.format(number=number, path=path, problem=problem)) from None
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
             raise ValueError(Errors.E095.format(number=number, path=path, problem='no "text"'))
         if "entities" in record:

@@ -94,5 +94,6 @@ def _parse_shard(text: str):
             Errors.E090.format(option="--shard", expected="I/N, for example 0/4", value=text)
         ) from None
     if not 0 <= index < count:
-        raise ValueError(Errors.E090.format(option="--shard", expected="I/N with 0 <= I < N (0-based)", value=text))
+        expected = "I/N with 0 <= I < N (0-based)"
+        raise ValueError(Errors.E090.format(option="--shard", expected=expected, value=text))
     return index, count

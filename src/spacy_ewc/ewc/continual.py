@@ -109,9 +109,8 @@ def _check_same_pass(first: EWC, other: EWC, index: int) -> None:
         raise ValueError(Errors.E075.format(index=index, other=0))
     for attr in ("pipe_name", "lambda_", "fisher_kind", "normalize"):
         if getattr(first, attr) != getattr(other, attr):
-            raise ValueError(
-                Errors.E071.format(index=index, attr=attr, value=getattr(other, attr), first=getattr(first, attr))
-            )
+            value, expected = getattr(other, attr), getattr(first, attr)
+            raise ValueError(Errors.E071.format(index=index, attr=attr, value=value, first=expected))
     if list(first.theta_star) != list(other.theta_star) or not all(
         numpy.array_equal(first.theta_star[key], other.theta_star[key]) for key in first.theta_star
     ):
@@ -139,11 +138,10 @@ def _check_distinct(states: Sequence[EWC]) -> None:
             other = states[i]
             if state is other or (
                 state.n_examples == other.n_examples
-                and all(numpy.array_equal(state.fisher_raw[k], other.fisher_raw.get(k)) for k in state.fisher_raw)
+                and all(numpy.array_equal(f, other.fisher_raw.get(k)) for k, f in state.fisher_raw.items())
             ):
-                raise ValueError(
-                    Errors.E074.format(first=i, second=j, first_range="the same examples", second_range="again")
-                )
+                same = {"first_range": "the same examples", "second_range": "again"}
+                raise ValueError(Errors.E074.format(first=i, second=j, **same))
 
 
 def _union(ranges) -> List[Tuple[int, int]]:

@@ -141,9 +141,9 @@ class EWC:
         dtype = next(iter(self.fisher_matrix.values())).dtype
         scaled = self.lambda_ * fisher_max
         if not math.isfinite(scaled) or scaled > float(numpy.finfo(dtype).max):
-            raise ValueError(
-                Errors.E041.format(lam=self.lambda_, fisher_max=fisher_max, dtype=dtype, default=DEFAULT_LAMBDA)
-            )
+            raise ValueError(Errors.E041.format(
+                lam=self.lambda_, fisher_max=fisher_max, dtype=dtype, default=DEFAULT_LAMBDA
+            ))
 
     # ------------------------------------------------------------------ capture
 
@@ -393,7 +393,10 @@ class EWC:
             ref = refs.get(key)
             if ref is None or ref.node.get_param(ref.name).shape == anchor.shape:
                 continue
-            if not set(self._labels) < set(current_labels):
+            if not set(self._labels) <= set(current_labels):
+                missing = ", ".join(sorted(set(self._labels) - set(current_labels))[:5])
+                raise ValueError(Errors.E012.format(problem=f"'{self.pipe_name}' lacks the labels {missing}"))
+            if set(self._labels) == set(current_labels):
                 problem = (
                     f"the array of {key} has shape {anchor.shape}, the model "
                     f"{ref.node.get_param(ref.name).shape}, but '{self.pipe_name}' has no labels that "

@@ -96,7 +96,8 @@ def grow(array: numpy.ndarray, shape: Tuple[int, ...], fill: numpy.ndarray) -> n
     if array.shape == tuple(shape):
         return array
     if array.ndim != len(shape) or any(o > n for o, n in zip(array.shape, shape)):
-        raise ValueError(Errors.E012.format(problem=f"an array of shape {array.shape} cannot grow to {tuple(shape)}"))
+        problem = f"an array of shape {array.shape} cannot grow to {tuple(shape)}"
+        raise ValueError(Errors.E012.format(problem=problem))
     grown = fill.astype(array.dtype, copy=True)
     grown[tuple(slice(0, n) for n in array.shape)] = array
     return grown

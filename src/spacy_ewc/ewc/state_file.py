@@ -56,7 +56,8 @@ def read_state(path: Path) -> Tuple[Dict[str, Any], Dict[str, numpy.ndarray]]:
     try:
         meta = json.loads(meta_path.read_text(encoding="utf8"))
     except (ValueError, UnicodeDecodeError) as err:
-        raise ValueError(Errors.E030.format(path=meta_path, problem=f"it is not valid JSON ({err})")) from None
+        problem = f"it is not valid JSON ({err})"
+        raise ValueError(Errors.E030.format(path=meta_path, problem=problem)) from None
     if not isinstance(meta, dict):
         raise ValueError(Errors.E030.format(path=meta_path, problem="it does not hold a JSON object"))
     if meta.get("format") != STATE_FORMAT:
@@ -119,13 +120,14 @@ def shards_problem(shards: Any, n_examples: Any) -> Optional[str]:
 
 def meta_problem(meta: Dict[str, Any]) -> Optional[str]:
     """What is wrong with the settings of a state, or None."""
-    keys, shapes = meta.get("keys"), meta.get("shapes")
+    keys, shapes, name = meta.get("keys"), meta.get("shapes"), meta.get("pipe_name")
+    lam, scale = meta.get("lambda"), meta.get("fisher_scale")
     checks = [
-        (isinstance(meta.get("pipe_name"), str) and bool(meta.get("pipe_name")), "pipe_name", "a component name"),
-        (_is_number(meta.get("lambda")) and meta.get("lambda") >= 0, "lambda", "a finite number >= 0"),
-        (fisher_kind_ok(meta.get("fisher_kind")), "fisher_kind", "'empirical', 'predicted' or both joined by '+'"),
+        (isinstance(name, str) and bool(name), "pipe_name", "a component name"),
+        (_is_number(lam) and lam >= 0, "lambda", "a finite number >= 0"),
+        (fisher_kind_ok(meta.get("fisher_kind")), "fisher_kind", "'empirical', 'predicted' or both"),
         (meta.get("normalize") in ewc_math.NORMALIZATIONS, "normalize", "'mean', 'max' or null"),
-        (_is_number(meta.get("fisher_scale")) and meta.get("fisher_scale") > 0, "fisher_scale", "a number > 0"),
+        (_is_number(scale) and scale > 0, "fisher_scale", "a number > 0"),
         (_is_int(meta.get("n_examples"), 1), "n_examples", "an integer >= 1"),
         (_is_int(meta.get("tasks", 1), 1), "tasks", "an integer >= 1"),
         (isinstance(keys, list) and bool(keys) and all(isinstance(k, str) for k in keys)
