@@ -221,6 +221,7 @@ CASES = [
     ("json_invalid", lambda c: ((c.saved / "ewc.json").write_text("{not json"), c.load()), "E030", "JSON"),
     ("json_not_object", lambda c: ((c.saved / "ewc.json").write_text("[1, 2]"), c.load()), "E030", "object"),
     ("format_99", lambda c: (c.edit(meta=_set("format", 99)), c.load()), "E015", "version 99"),
+    ("state_path_none", lambda c: EWC.from_disk(None, c.nlp), "E056", "path"),
     ("no_state", lambda c: EWC.from_disk(c.tmp / "nowhere", c.nlp), "E013", "No EWC state"),
     ("state_of_other_component", lambda c: EWC.from_disk(c.saved, c.nlp, pipe_name="nerr"), "E002", "nerr"),
     # ------------------------------------------------ where states are written
@@ -253,6 +254,9 @@ CASES = [
     # ------------------------------------------------ strengths
     ("lambda_huge", lambda c: EWC(c.nlp, TRAIN, lambda_=1e300), "E041", "not finite"),
     ("set_lambda_huge", lambda c: c.state.set_lambda(1e300), "E041", "smaller"),
+    ("nan_weights", lambda c: (c.nlp.get_pipe("ner").model.get_ref("upper").set_param(
+        "b", c.nlp.get_pipe("ner").model.get_ref("upper").get_param("b") * numpy.nan), EWC(c.nlp, TRAIN)),
+     "E044", "NaN"),
     ("lambda_nan", lambda c: EWC(c.nlp, TRAIN, lambda_=float("nan")), "E008", "finite"),
     ("gamma_inf", lambda c: c.state.consolidate(EWC(c.nlp, TRAIN[:2]), gamma=float("inf")), "E042", "gamma"),
     ("gamma_overflows", lambda c: c.state.consolidate(EWC(c.nlp, TRAIN[:2]), gamma=1e300), "E043", "gamma"),
@@ -447,6 +451,10 @@ CLI_CASES = [
     ("output_is_a_file", lambda t: ["fisher", NOT_A_MODEL, t / "texts.txt", "-o", t / "file"], "E091"),
     ("pipe_escapes", lambda t: ["fisher", t / "model", t / "texts.txt", "-p", "../x"], "E033"),
     ("no_default_output", lambda t: ["fisher", NOT_A_MODEL, t / "texts.txt"], "E099"),
+    ("data_not_utf8", lambda t: ((t / "bin.txt").write_bytes(b"\xff\xfe\x00bad"),
+                                 ["fisher", t / "model", t / "bin.txt"])[1], "E083"),
+    ("jsonl_bad_entities", lambda t: ((t / "e.jsonl").write_text('{"text": "Apple", "entities": [[0, 5]]}\n'),
+                                      ["fisher", t / "model", t / "e.jsonl"])[1], "E095"),
     ("missing_data", lambda t: ["fisher", NOT_A_MODEL, t / "missing.txt", "-o", t / "x"], "E092"),
     ("gamma_negative", lambda t: ["consolidate", NOT_A_MODEL, t / "texts.txt", "-s", t / "model" / "ewc" / "ner",
                                   "-g", -1], "E090"),

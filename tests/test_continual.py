@@ -53,8 +53,10 @@ def test_shards_merge_into_the_single_pass(nlp, fisher_texts):
     for key in single.fisher_raw:
         numpy.testing.assert_allclose(merged.fisher_raw[key], single.fisher_raw[key], rtol=1e-4, atol=1e-12)
         numpy.testing.assert_allclose(merged.fisher_matrix[key], single.fisher_matrix[key], rtol=1e-4)
-    unseeded = merge([shards[0], estimate(nlp, texts[4:], 5.0, fisher="predicted")])
-    assert not numpy.allclose(unseeded.fisher_raw["2/W"], single.fisher_raw["2/W"], rtol=1e-3)
+    unseeded = estimate(nlp, texts[4:], 5.0, fisher="predicted")
+    assert not numpy.allclose(unseeded.fisher_raw["2/W"], shards[1].fisher_raw["2/W"], rtol=1e-3)
+    with pytest.raises(ValueError, match=r"\[E074\].*\[0, 4\) and \[0, 5\)"):
+        merge([shards[0], unseeded])
 
 
 def test_fisher_over_two_processes_equals_one(nlp, fisher_texts):

@@ -6,7 +6,9 @@ Each check raises a coded error from the catalogue that says what to pass instea
 from __future__ import annotations
 
 import numbers
+import os
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any, List
 
 from spacy.tokens import Doc
@@ -26,6 +28,13 @@ def as_items(data: Any, what: str, items: str, example: str = "text") -> List:
         given = f"a single {type(data).__name__}" if isinstance(data, _SINGLE_ITEMS) else type(data).__name__
         raise TypeError(Errors.E050.format(what=what, items=items, given=given, example=example))
     return list(data)
+
+
+def as_path(path: Any, what: str = "path") -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        expected = "folder path (str or Path)"
+        raise TypeError(Errors.E056.format(what=what, expected=expected, type=type(path).__name__))
+    return Path(path)
 
 
 def check_int(value: Any, name: str, minimum: int) -> int:

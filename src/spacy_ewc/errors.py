@@ -262,6 +262,10 @@ class Errors(metaclass=ErrorsWithCodes):
     E080 = "shard must be in 0..{last} (0-based), got {shard!r}."
     E081 = "Fisher estimates that cover no examples cannot be merged."
     E082 = "--png needs matplotlib, which is not installed: pip install matplotlib."
+    E083 = (
+        "{path} is not UTF-8 text ({error}). Give a .spacy corpus, a .jsonl file or a UTF-8 "
+        "text file with one text a line."
+    )
 
     # command-line tool
     E090 = "{option} must be {expected}, got {value!r}."

@@ -13,7 +13,7 @@ import spacy
 from spacy.language import Language
 
 from .atomic import replaced_folder
-from .checks import check_folder_name
+from .checks import as_path, check_folder_name
 from .errors import Errors
 from .ewc import EWC
 from .spacy_wrapper import EWCModelWrapper
@@ -42,7 +42,7 @@ def save_pipeline(nlp: Language, path: Union[str, Path], states: States) -> None
         check_folder_name(ewc.pipe_name)
         if ewc.pipe_name not in nlp.pipe_names or nlp.get_pipe(ewc.pipe_name) is not ewc.pipe:
             raise ValueError(Errors.E035.format(name=ewc.pipe_name))
-    path = Path(path)
+    path = as_path(path)
     if path.is_file() or (path.is_dir() and any(path.iterdir()) and not (path / "config.cfg").is_file()):
         raise FileExistsError(Errors.E032.format(path=path))
     with replaced_folder(path) as tmp:
@@ -59,7 +59,7 @@ def load_pipeline(
     With `wrap` (default) each component's model is wrapped as `create_ewc_pipe` does, so
     `nlp.update` and spaCy's training loop apply the penalty again.
     """
-    path = Path(path)
+    path = as_path(path)
     if not (path / "config.cfg").is_file():
         raise FileNotFoundError(Errors.E034.format(path=path))
     nlp = spacy.load(path, **load_kwargs)

@@ -34,6 +34,7 @@ from spacy.training.loop import DIR_MODEL_BEST
 from spacy.util import registry
 from wasabi import msg
 
+from .checks import check_folder_name
 from .errors import Errors, Warnings
 from .ewc import math as ewc_math
 from .ewc.ewc import check_lambda
@@ -197,7 +198,7 @@ def save_ewc_states(nlp: Language, path: Union[str, Path]) -> List[str]:
     for name, proc in nlp.components:
         model = getattr(proc, "model", None)
         if isinstance(model, EWCModelWrapper) and model.ewc is not None:
-            model.ewc.to_disk(Path(path) / name)
+            model.ewc.to_disk(Path(path) / check_folder_name(name))
             saved.append(name)
     return saved
 

@@ -154,11 +154,18 @@ def read_data(path: Path, nlp: Language, limit: int = 0) -> list:
     elif path.suffix == ".jsonl":
         items = _read_jsonl(path, limit)
     else:
-        items = [line.strip() for line in path.read_text(encoding="utf8").splitlines() if line.strip()]
+        items = [line.strip() for line in _read_text(path).splitlines() if line.strip()]
         items = items[:limit] if limit else items
     if not items:
         raise ValueError(Errors.E094.format(path=path))
     return items
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf8")
+    except UnicodeDecodeError as err:
+        raise ValueError(Errors.E083.format(path=path, error=err)) from None
 
 
 def check_path(path: Path) -> None:
@@ -168,7 +175,7 @@ def check_path(path: Path) -> None:
 
 def _read_jsonl(path: Path, limit: int) -> list:
     items: List = []
-    for number, line in enumerate(path.read_text(encoding="utf8").splitlines(), 1):
+    for number, line in enumerate(_read_text(path).splitlines(), 1):
         if not line.strip():
             continue
         try:

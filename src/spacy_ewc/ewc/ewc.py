@@ -350,7 +350,7 @@ class EWC:
             "keys": keys,
             "shapes": [list(self.theta_star[key].shape) for key in keys],
         }
-        write_state(Path(path), meta, arrays)
+        write_state(path, meta, arrays)
 
     @classmethod
     def from_disk(
@@ -360,8 +360,8 @@ class EWC:
         pipe_name: Optional[str] = None,
     ) -> EWC:
         """Load a state saved by `to_disk`, after checking its files and it against `pipe`'s model."""
-        path = Path(path)
         meta, arrays = read_state(path)
+        path = Path(path)
         self = cls.__new__(cls)
         self._bind(pipe, pipe_name or meta["pipe_name"], meta["lambda"])
         self.fisher_kind = meta["fisher_kind"]

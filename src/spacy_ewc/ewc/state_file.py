@@ -19,6 +19,7 @@ from typing import Any, Dict, List, Optional, Tuple
 import numpy
 
 from ..atomic import fsync_file, replaced_folder
+from ..checks import as_path
 from ..errors import Errors, Warnings
 from . import math as ewc_math
 
@@ -31,7 +32,7 @@ FISHER_PARTS = ("empirical", "predicted")
 
 def write_state(path: Path, meta: Dict[str, Any], arrays: Dict[str, numpy.ndarray]) -> None:
     """Write `arrays` and `meta` (plus the arrays' checksum) as the state folder `path`."""
-    path = Path(path)
+    path = as_path(path)
     if path.is_file():
         raise FileExistsError(Errors.E031.format(path=path, problem="it is a file, not a folder"))
     if path.is_dir():
@@ -49,7 +50,7 @@ def write_state(path: Path, meta: Dict[str, Any], arrays: Dict[str, numpy.ndarra
 
 def read_state(path: Path) -> Tuple[Dict[str, Any], Dict[str, numpy.ndarray]]:
     """The checked settings and arrays of the state folder `path`."""
-    path = Path(path)
+    path = as_path(path)
     meta_path, arrays_path = path / META_FILE, path / ARRAYS_FILE
     if not meta_path.is_file() or not arrays_path.is_file():
         raise FileNotFoundError(Errors.E013.format(path=path, files=", ".join(STATE_FILES)))
