@@ -74,7 +74,7 @@ def normalize(
     L2 pull towards θ* on an average parameter, moved towards the parameters that matter.
     """
     if how not in NORMALIZATIONS:
-        raise ValueError(f"normalization must be one of {NORMALIZATIONS}, not {how!r}")
+        raise ValueError(Errors.E046.format(value=how))
     if how is None:
         return dict(fisher), 1.0
     if how == "mean":
