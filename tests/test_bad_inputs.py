@@ -426,14 +426,17 @@ def test_parallel_estimate_equals_one_pass_after_add_label(tiny):
 runner = CliRunner()
 
 
-@pytest.fixture()
-def cli_files(tiny, state, tmp_path):
-    (tmp_path / "texts.txt").write_text("\n".join(t for t, _ in TRAIN) + "\n", encoding="utf8")
-    save_pipeline(tiny, tmp_path / "model", state)
-    blank = spacy.blank("en")
-    blank.to_disk(tmp_path / "blank")
-    (tmp_path / "file").write_text("x")
-    return tmp_path
+@pytest.fixture(scope="module")
+def cli_files(trained, tmp_path_factory):
+    """A text file, a pipeline folder with its state, a pipeline without ner, a plain file."""
+    tmp = tmp_path_factory.mktemp("cli")
+    (tmp / "texts.txt").write_text("\n".join(t for t, _ in TRAIN) + "\n", encoding="utf8")
+    nlp = _blank_ner()
+    nlp.get_pipe("ner").from_bytes(trained[1])
+    save_pipeline(nlp, tmp / "model", EWC(nlp, TRAIN))
+    spacy.blank("en").to_disk(tmp / "blank")
+    (tmp / "file").write_text("x")
+    return tmp
 
 
 def _corrupt(tmp):
