@@ -189,6 +189,11 @@ def _replace(c, key, value):
     return parts
 
 
+def _raises(call):
+    with pytest.raises(ValueError):
+        call()
+
+
 def _first_key(c):
     return next(k for k, v in c.state.theta_star.items() if v.ndim == 2 and v.shape[0] > 1)
 
@@ -259,6 +264,8 @@ CASES = [
     # ------------------------------------------------ strengths
     ("lambda_huge", lambda c: EWC(c.nlp, TRAIN, lambda_=1e300), "E041", "not finite"),
     ("set_lambda_huge", lambda c: c.state.set_lambda(1e300), "E041", "smaller"),
+    ("set_lambda_huge_keeps_lambda", lambda c: (_raises(lambda: c.state.set_lambda(1e300)),
+                                                c.state.set_lambda(c.state.lambda_ * 1e300)), "E041", "lambda_=3e+300"),
     ("nan_weights", lambda c: (c.nlp.get_pipe("ner").model.get_ref("upper").set_param(
         "b", c.nlp.get_pipe("ner").model.get_ref("upper").get_param("b") * numpy.nan), EWC(c.nlp, TRAIN)),
      "E044", "NaN"),

@@ -133,17 +133,18 @@ class EWC:
         if broken:
             raise ValueError(Errors.E044.format(name=self.pipe_name, keys=", ".join(broken[:5])))
 
-    def _check_penalty_scale(self) -> None:
+    def _check_penalty_scale(self, lambda_: Optional[float] = None) -> None:
         """λ·F must stay finite in the arrays' dtype, or the first update breaks the weights."""
+        lambda_ = self.lambda_ if lambda_ is None else lambda_
         if not self.fisher_matrix:
             return
         fisher_max = max((float(f.max()) for f in self.fisher_matrix.values() if f.size), default=0.0)
         dtype = next(iter(self.fisher_matrix.values())).dtype
-        scaled = self.lambda_ * fisher_max
+        scaled = lambda_ * fisher_max
         if not math.isfinite(scaled) or scaled > float(numpy.finfo(dtype).max):
-            raise ValueError(Errors.E041.format(
-                lam=self.lambda_, fisher_max=fisher_max, dtype=dtype, default=DEFAULT_LAMBDA
-            ))
+            raise ValueError(
+                Errors.E041.format(lam=lambda_, fisher_max=fisher_max, dtype=dtype, default=DEFAULT_LAMBDA)
+            )
 
     # ------------------------------------------------------------------ capture
 
@@ -184,8 +185,9 @@ class EWC:
 
     def set_lambda(self, lambda_: float) -> None:
         """Change the strength of the penalty (a finite number >= 0)."""
-        self.lambda_ = check_lambda(lambda_)
-        self._check_penalty_scale()
+        lambda_ = check_lambda(lambda_)
+        self._check_penalty_scale(lambda_)
+        self.lambda_ = lambda_
         self._scaled = {}
         self._resolution = {}
 
@@ -288,24 +290,18 @@ class EWC:
             anchor = self.theta_star[key]
             if param.shape == anchor.shape:
                 continue
-            try:
-                if not _grows_in_output(anchor.shape, param.shape):
-                    raise ValueError(key)
-                self.theta_star[key] = ewc_math.grow(anchor, param.shape, param)
-                self.fisher_matrix[key] = ewc_math.grow(
-                    self.fisher_matrix[key], param.shape, numpy.zeros_like(param)
-                )
-                if key in self.fisher_raw:
-                    self.fisher_raw[key] = ewc_math.grow(
-                        self.fisher_raw[key], param.shape, numpy.zeros_like(param)
-                    )
-            except ValueError:
+            if not _grows_in_output(anchor.shape, param.shape):
                 raise ValueError(
                     Errors.E012.format(
                         problem=f"parameter {key} has shape {param.shape}, the state "
-                        f"{anchor.shape}, and it did not grow"
+                        f"{anchor.shape}, and it did not grow along its output dimension"
                     )
-                ) from None
+                )
+            self.theta_star[key] = ewc_math.grow(anchor, param.shape, param)
+            zeros = numpy.zeros_like(param)
+            self.fisher_matrix[key] = ewc_math.grow(self.fisher_matrix[key], param.shape, zeros)
+            if key in self.fisher_raw:
+                self.fisher_raw[key] = ewc_math.grow(self.fisher_raw[key], param.shape, zeros)
             self._scaled.pop(key, None)
             self._labels = _labels_of(self.pipe)
             logger.info(
