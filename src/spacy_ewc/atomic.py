@@ -19,7 +19,7 @@ from typing import Iterator, Union
 @contextlib.contextmanager
 def replaced_folder(path: Union[str, Path]) -> Iterator[Path]:
     """Yield an empty temporary folder beside `path`; on success it becomes `path`."""
-    path = Path(path)
+    path = Path(path).absolute()
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.new-", dir=path.parent))
     try:
