@@ -25,6 +25,7 @@ from spacy_ewc.cli import app
 from spacy_ewc.ewc.continual import estimate, merge, shard_bounds
 from spacy_ewc.ner_trainer import train_ner_with_ewc
 from spacy_ewc.serialize import state_path
+from spacy_ewc.training import fisher_data_reader
 from spacy_ewc.utils import add_pseudo_labels, generate_spacy_entities
 
 TRAIN = [
@@ -299,6 +300,8 @@ CASES = [
     ("n_process_zero", lambda c: estimate(c.nlp, TRAIN, n_process=0), "E054", "n_process"),
     ("offset_negative", lambda c: estimate(c.nlp, TRAIN, offset=-1), "E054", "offset"),
     ("n_process_component", lambda c: estimate(c.nlp.get_pipe("ner"), TRAIN, n_process=2), "E079", "Language"),
+    ("callback_jsonl_no_text", lambda c: ((c.tmp / "f.jsonl").write_text('{"text": "A."}\n{"txt": "B."}\n'),
+                                          list(fisher_data_reader(str(c.tmp / "f.jsonl"))(c.nlp))), "E095", "Line 2"),
     ("shard_out_of_range", lambda c: shard_bounds(10, 3, 2), "E080", "0..1"),
     # ------------------------------------------------ merge and consolidate
     ("merge_other_lambda", lambda c: merge([estimate(c.nlp, TRAIN[:2], 3.0), estimate(c.nlp, TRAIN[2:], 5.0, offset=2)]),

@@ -112,8 +112,24 @@ def fisher_data_reader(data: FisherData) -> Callable[[Language], Iterator]:
     if path.is_dir() or path.suffix == ".spacy":
         return Corpus(path)
     if path.suffix == ".jsonl":
-        return lambda nlp: (line["text"] for line in srsly.read_jsonl(path))
+        return lambda nlp: read_jsonl_texts(path)
     return lambda nlp: read_lines(path)
+
+
+def read_jsonl_texts(path: Path) -> Iterator[str]:
+    """The "text" of each line; a line that is not such an object is an error naming it."""
+    with path.open(encoding="utf8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                record = srsly.json_loads(line)
+            except ValueError as err:
+                problem = f"not JSON ({err})"
+                raise ValueError(Errors.E095.format(number=number, path=path, problem=problem)) from None
+            if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+                raise ValueError(Errors.E095.format(number=number, path=path, problem='no "text"'))
+            yield record["text"]
 
 
 def read_lines(path: Path) -> Iterator[str]:
