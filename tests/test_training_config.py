@@ -226,13 +226,15 @@ def test_callback_names_unknown_and_frozen_components(nlp, tmp_path):
 
 
 @pytest.mark.slow
-def test_callback_wraps_and_warns_when_state_would_be_lost(nlp, tmp_path, caplog):
+def test_callback_wraps_and_warns_when_state_would_be_lost(nlp, tmp_path):
     texts = "Apple hired Tim Cook in 1998.\nParis is in France.\n"
     (tmp_path / "texts.txt").write_text(texts, encoding="utf8")
-    create_ewc_callback(["ner"], 10.0, str(tmp_path / "texts.txt"))(nlp)
+    with pytest.warns(UserWarning) as record:
+        create_ewc_callback(["ner"], 10.0, str(tmp_path / "texts.txt"))(nlp)
     assert nlp.get_pipe("ner").model.ewc.n_examples == 2
-    assert "initialised from scratch" in caplog.text
-    assert LOGGER_NAME in caplog.text
+    text = " ".join(str(w.message) for w in record)
+    assert "[W101]" in text and "initialised from scratch" in text
+    assert "[W102]" in text and LOGGER_NAME in text
 
 
 @pytest.mark.slow

@@ -231,5 +231,5 @@ def test_states_that_do_not_fit_are_coded(small_nlp, tmp_path):
     array = numpy.ones((2,), dtype="float32")
     with pytest.raises(ValueError, match=code("E012")):
         EWC.from_parts(small_nlp, {"9/W": array}, {"9/W": array}, 1, lambda_=1.0)
-    with pytest.raises(ValueError, match=code("E012")):
+    with pytest.raises(ValueError, match=code("E040")):
         EWC.from_parts(small_nlp, {"2/W": array}, {"2/b": array}, 1, lambda_=1.0)

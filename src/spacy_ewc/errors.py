@@ -34,7 +34,10 @@ class Errors(metaclass=ErrorsWithCodes):
         "pipeline (for example spacy.load('en_core_web_sm')) or call nlp.initialize() "
         "and train it first."
     )
-    E006 = "EWC needs data to estimate the Fisher information, but the data given is empty."
+    E006 = (
+        "EWC needs data to estimate the Fisher information, but the data given is empty. "
+        "Pass a list of texts, Docs, Examples or (text, annotations) tuples."
+    )
     E007 = (
         "Element {index} of the Fisher data is a {type}. Give spaCy Examples, Docs, texts "
         "(str) or (text, annotations) tuples such as ('Apple is big', {{'entities': "
@@ -99,6 +102,183 @@ class Errors(metaclass=ErrorsWithCodes):
         "tagger or parser), or protect a component with its own encoder instead."
     )
 
+    # state files, atomic saves (reliab: E030-E099)
+    E030 = (
+        "The EWC state at {path} is damaged or inconsistent: {problem}. Nothing was loaded. "
+        "Save the state again (ewc.to_disk(), save_pipeline() or `spacy-ewc fisher`) or "
+        "restore a good copy."
+    )
+    E031 = (
+        "Cannot save the EWC state to {path}: {problem}. Give a new folder, or one written "
+        "by ewc.to_disk() (it is replaced as a whole)."
+    )
+    E032 = (
+        "Cannot save the pipeline to {path}: it exists and is not a spaCy pipeline folder "
+        "(no config.cfg). save_pipeline replaces the folder as a whole; give a new or "
+        "empty folder, or one written by save_pipeline or nlp.to_disk."
+    )
+    E033 = (
+        "The component name {name!r} cannot name the folder of its EWC state: it must be "
+        "one plain folder name, without '/', '\\\\', ':' or a leading '.'. Rename the "
+        "component with nlp.rename_pipe(old, new) before saving."
+    )
+    E034 = (
+        "No spaCy pipeline at {path}: expected a folder with config.cfg, as written by "
+        "save_pipeline or nlp.to_disk."
+    )
+    E035 = (
+        "The EWC state of '{name}' belongs to another pipeline than the one being saved: "
+        "pass the states computed on this nlp (or EWC.from_disk them with it)."
+    )
+    E036 = "One EWC state per component, got several for: {names}. Pass one state per component."
+    E037 = (
+        "State {index} is a {type}, not an EWC. Pass the states returned by EWC(...), "
+        "protect(...), estimate(...) or EWC.from_disk(...)."
+    )
+
+    # states built from arrays, penalty scale
+    E040 = (
+        "EWC.from_parts: {problem}. Pass θ* and the Fisher as dicts of finite float arrays "
+        "keyed by parameter path (as in ewc.theta_star), the Fisher >= 0 and of θ*'s shapes."
+    )
+    E041 = (
+        "lambda_={lam!r} times the largest importance F ({fisher_max:g}) is not finite in "
+        "{dtype}: the first update would turn the weights into inf or NaN. Use a much smaller "
+        "lambda_ (the default is {default:g})."
+    )
+    E042 = (
+        "gamma must be a finite number >= 0 (1.0 keeps old tasks in full, < 1 lets them "
+        "fade), got {value!r}."
+    )
+    E043 = (
+        "gamma={gamma!r} times the old importance is not finite: consolidating would turn "
+        "the penalty into inf or NaN. Use a gamma between 0 and 1."
+    )
+    E044 = (
+        "The parameters of '{name}' hold NaN or inf values ({keys}): EWC would anchor the "
+        "model at broken weights. Reload the trained pipeline, and lower the learning rate "
+        "or lambda_ if training produced them."
+    )
+    E045 = (
+        "The Fisher pass of '{name}' gave NaN or inf squared gradients ({keys}): the model's "
+        "weights or its loss on this data are not finite. Check the model's parameters and "
+        "the data."
+    )
+    E046 = (
+        "normalize must be one of 'mean', 'max' or None (the raw Fisher), got {value!r}."
+    )
+    E047 = (
+        "fisher_kind must be 'empirical', 'predicted' or a '+'-joined combination of them, "
+        "got {value!r}."
+    )
+
+    # data sets and arguments
+    E050 = (
+        "{what} must be a list (or other iterable) of {items}, got {given}. Wrap a single "
+        "item in a list: [{example}]."
+    )
+    E051 = "{what} is None. Pass a list of {items}."
+    E052 = (
+        "Element {index}: the entity {entity!r} is not a span of the text ({length} characters). "
+        "Give (start, end, label) with integers 0 <= start < end <= {length} and a str label."
+    )
+    E053 = (
+        "Element {index} of {what} was made with another Vocab than the pipeline's. Create "
+        "its Docs with this pipeline (nlp.make_doc(text) or Doc(nlp.vocab, words=...)): "
+        "strings and vectors differ between vocabularies."
+    )
+    E054 = "{name} must be an integer >= {minimum}, got {value!r}."
+    E055 = "{name} must be a number in [0, 1), got {value!r}."
+    E056 = "{what} must be a {expected}, got {type}."
+    E059 = (
+        "Element {index} is a {type}; give spaCy Examples "
+        "(Example.from_dict(nlp.make_doc(text), {{'entities': [...]}}))."
+    )
+    E060 = (
+        "The pipeline predicts no entities (no component assigns doc.ents); pass the trained "
+        "pipeline whose labels you want to keep, e.g. en_core_web_sm."
+    )
+    E061 = "labels must be a list of labels, not the string {value!r}; write [{value!r}]."
+    E062 = (
+        "The pipeline does not predict the label(s) {unknown}; choose among {known} or leave "
+        "labels=None for all of them."
+    )
+    E065 = "VectorDict keys are parameter paths (str), got {type}."
+
+    # shards, merging, consolidation, processes
+    E070 = "merge needs at least one EWC state, got none."
+    E071 = (
+        "State {index} has {attr}={value!r}, state 0 {first!r}: shards to merge must come "
+        "from the same component with the same settings (lambda_, fisher, normalize)."
+    )
+    E072 = (
+        "State {index} was computed at other weights than state 0 (θ* differs): shards to "
+        "merge must be estimated with the same model."
+    )
+    E073 = (
+        "State {index} consolidates {tasks} tasks; only Fisher estimates of one pass (before "
+        "consolidation) can be merged. Merge the shards, then consolidate."
+    )
+    E074 = (
+        "States {first} and {second} cover overlapping examples ({first_range} and "
+        "{second_range}): each example must be in one shard only. Drop the repeated shard, "
+        "and estimate each shard with `offset` = the index of its first example "
+        "(`spacy-ewc fisher --shard I/N` does this)."
+    )
+    E075 = (
+        "State {index} belongs to another pipeline object than state {other}: load or "
+        "compute all the states with the same nlp."
+    )
+    E076 = (
+        "consolidate was given the state itself: that would count its importance twice. "
+        "Pass the state of the new task, computed after training on it: "
+        "EWC(nlp, new_task_data)."
+    )
+    E077 = (
+        "The new state belongs to another pipeline object than this one: compute it with "
+        "the pipeline this state protects (or load it with EWC.from_disk(path, nlp))."
+    )
+    E078 = (
+        "Cannot consolidate a state of '{new_name}' (normalize={new_normalize!r}) into one "
+        "of '{name}' (normalize={normalize!r}): compute the new state for the same "
+        "component with the same normalize."
+    )
+    E079 = (
+        "n_process > 1 needs the Language (nlp), not a component: the workers load the "
+        "pipeline from disk."
+    )
+    E080 = "shard must be in 0..{last} (0-based), got {shard!r}."
+    E081 = "Fisher estimates that cover no examples cannot be merged."
+    E082 = "--png needs matplotlib, which is not installed: pip install matplotlib."
+    E083 = (
+        "{path} is not UTF-8 text ({error}). Give a .spacy corpus, a .jsonl file or a UTF-8 "
+        "text file with one text a line."
+    )
+
+    # command-line tool
+    E090 = "{option} must be {expected}, got {value!r}."
+    E091 = "{option} {path}: {problem}."
+    E092 = "No data at {path}: give a .spacy corpus, a .jsonl file or a text file."
+    E093 = "Could not read {path} as a .spacy corpus (DocBin): {error}"
+    E094 = "{path} holds no texts."
+    E095 = (
+        "Line {number} of {path}: {problem}. Each line must be {{\"text\": \"...\"}}, "
+        "optionally with \"entities\": [[start, end, label], ...]."
+    )
+    E096 = (
+        "{data} has no gold annotations: pass --reference MODEL (the pipeline before "
+        "fine-tuning) to measure agreement."
+    )
+    E097 = (
+        "The reference pipeline {model} has no 'ner' component, so there are no entities to "
+        "agree with: pass the pipeline before fine-tuning (for example en_core_web_sm)."
+    )
+    E098 = "Give the new task's DATA or --new STATE (one of them)."
+    E099 = (
+        "{model} is not a pipeline folder, so there is no default {option}: pass {option} "
+        "(a folder for the EWC state)."
+    )
+
     # spacy train integration (training.py)
     E101 = (
         "[initialize.after_init] {callback}: `pipes` must be a non-empty list of component "
@@ -140,7 +320,7 @@ class Errors(metaclass=ErrorsWithCodes):
         "model whose `layers` are fixed lists."
     )
     E201 = "Element {index} is a {type}; give (text, {{'entities': [...]}}) tuples or spaCy Examples."
-    E202 = "Sentence {index} is a {type}, not a str."
+    E202 = "Sentence {index} is a {type}, not a str. Pass the texts as a list of str."
     E203 = (
         "Training data element {index} is a {type}; give spaCy Examples "
         "(Example.from_dict(nlp.make_doc(text), annotations))."
@@ -161,6 +341,11 @@ class Warnings(metaclass=ErrorsWithCodes):
         "when its state was computed: {keys}. Recompute or consolidate the EWC state to "
         "protect them."
     )
+    W030 = (
+        "The EWC state at {path} has no checksum of its arrays (it was written by spacy-ewc "
+        "0.2.0), so a damaged arrays.npz cannot be told from a good one: it is loaded with the "
+        "shape and value checks only. Save it again to add the checksum."
+    )
     W101 = (
         "EWC: '{name}' was just initialised from scratch (it is not sourced from a trained "
         "pipeline), so EWC protects random weights. Source it, for example "
@@ -171,7 +356,7 @@ class Warnings(metaclass=ErrorsWithCodes):
         "model-best and model-last. Wrap your logger in it to keep the state for later tasks."
     )
     W200 = (
-        "lambda_={value:g} is {ratio:.0f}x the default ({default:g}). Since 0.2.0 the Fisher is "
+        "lambda_={value:g} is {ratio:.3g}x the default ({default:g}). Since 0.2.0 the Fisher is "
         "divided by its mean, so lambda_ is the L2 strength on an average parameter: this value "
         "nearly freezes what the old data needs and learns new labels slowly. spacy-ewc "
         "0.1.1's lambda_=1000 was on the raw Fisher; leave lambda_ out for the measured "

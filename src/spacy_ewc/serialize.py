@@ -6,13 +6,15 @@ ignores that folder: ``spacy.load(path)`` works without spacy-ewc installed.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Dict, Iterable, Mapping, Tuple, Union
 
 import spacy
 from spacy.language import Language
 
+from .atomic import replaced_folder
+from .checks import as_path, check_folder_name
+from .errors import Errors
 from .ewc import EWC
 from .spacy_wrapper import EWCModelWrapper
 
@@ -23,26 +25,30 @@ States = Union[EWC, Iterable[EWC], Mapping[str, EWC]]
 
 def state_path(path: Union[str, Path], pipe_name: str = "ner") -> Path:
     """Where the state of component `pipe_name` lives inside the pipeline folder `path`."""
-    return Path(path) / STATES_DIR / pipe_name
+    return Path(path) / STATES_DIR / check_folder_name(pipe_name)
 
 
 def save_pipeline(nlp: Language, path: Union[str, Path], states: States) -> None:
     """`nlp.to_disk(path)` plus each EWC state in ``path/ewc/<pipe>/``.
 
-    States saved there earlier are replaced, so the folder holds exactly `states`.
+    The folder is written beside `path` and swapped in when complete: it then holds
+    exactly `nlp` and `states`, and a failed save leaves the previous pipeline and states
+    as they were.
     """
+    if not isinstance(nlp, Language):
+        raise TypeError(Errors.E056.format(what="nlp", expected="spaCy Language", type=type(nlp).__name__))
     states = _as_list(states)
     for ewc in states:
+        check_folder_name(ewc.pipe_name)
         if ewc.pipe_name not in nlp.pipe_names or nlp.get_pipe(ewc.pipe_name) is not ewc.pipe:
-            raise ValueError(
-                f"The EWC state of '{ewc.pipe_name}' belongs to another pipeline than the one being "
-                "saved: pass the states computed on this nlp (or EWC.from_disk them with it)."
-            )
-    path = Path(path)
-    nlp.to_disk(path)
-    shutil.rmtree(path / STATES_DIR, ignore_errors=True)
-    for ewc in states:
-        ewc.to_disk(state_path(path, ewc.pipe_name))
+            raise ValueError(Errors.E035.format(name=ewc.pipe_name))
+    path = as_path(path)
+    if path.is_file() or (path.is_dir() and any(path.iterdir()) and not (path / "config.cfg").is_file()):
+        raise FileExistsError(Errors.E032.format(path=path))
+    with replaced_folder(path) as tmp:
+        nlp.to_disk(tmp)
+        for ewc in states:
+            ewc.to_disk(state_path(tmp, ewc.pipe_name))
 
 
 def load_pipeline(
@@ -53,17 +59,14 @@ def load_pipeline(
     With `wrap` (default) each component's model is wrapped as `create_ewc_pipe` does, so
     `nlp.update` and spaCy's training loop apply the penalty again.
     """
-    path = Path(path)
+    path = as_path(path)
     if not (path / "config.cfg").is_file():
-        raise FileNotFoundError(
-            f"No spaCy pipeline at {path}: expected a folder with config.cfg, as written by "
-            "save_pipeline or nlp.to_disk."
-        )
+        raise FileNotFoundError(Errors.E034.format(path=path))
     nlp = spacy.load(path, **load_kwargs)
     states = {}
     folder = path / STATES_DIR
     for sub in sorted(folder.iterdir()) if folder.is_dir() else ():
-        if sub.is_dir():
+        if sub.is_dir() and not sub.name.startswith("."):
             states[sub.name] = EWC.from_disk(sub, nlp, pipe_name=sub.name)
     if wrap:
         for ewc in states.values():
@@ -72,6 +75,8 @@ def load_pipeline(
 
 
 def _as_list(states: States) -> list:
+    if states is None:
+        raise TypeError(Errors.E051.format(what="states", items="EWC states (or one EWC)"))
     if isinstance(states, EWC):
         return [states]
     if isinstance(states, Mapping):
@@ -79,8 +84,8 @@ def _as_list(states: States) -> list:
     states = list(states)
     for i, ewc in enumerate(states):
         if not isinstance(ewc, EWC):
-            raise TypeError(f"State {i} is a {type(ewc).__name__}, not an EWC.")
+            raise TypeError(Errors.E037.format(index=i, type=type(ewc).__name__))
     names = [ewc.pipe_name for ewc in states]
     if len(set(names)) != len(names):
-        raise ValueError(f"One EWC state per component, got several for: {', '.join(names)}.")
+        raise ValueError(Errors.E036.format(names=", ".join(names)))
     return states

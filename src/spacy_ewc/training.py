@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
+import warnings
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any, Callable, Dict, Iterable, Iterator, List, Optional, Union
@@ -30,10 +31,10 @@ import srsly
 from spacy.language import Language
 from spacy.training import Corpus
 from spacy.training.loop import DIR_MODEL_BEST
-from spacy.util import logger as spacy_logger
 from spacy.util import registry
 from wasabi import msg
 
+from .checks import check_folder_name
 from .errors import Errors, Warnings
 from .ewc import math as ewc_math
 from .ewc.ewc import check_lambda
@@ -111,8 +112,24 @@ def fisher_data_reader(data: FisherData) -> Callable[[Language], Iterator]:
     if path.is_dir() or path.suffix == ".spacy":
         return Corpus(path)
     if path.suffix == ".jsonl":
-        return lambda nlp: (line["text"] for line in srsly.read_jsonl(path))
+        return lambda nlp: read_jsonl_texts(path)
     return lambda nlp: read_lines(path)
+
+
+def read_jsonl_texts(path: Path) -> Iterator[str]:
+    """The "text" of each line; a line that is not such an object is an error naming it."""
+    with path.open(encoding="utf8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                record = srsly.json_loads(line)
+            except ValueError as err:
+                problem = f"not JSON ({err})"
+                raise ValueError(Errors.E095.format(number=number, path=path, problem=problem)) from None
+            if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+                raise ValueError(Errors.E095.format(number=number, path=path, problem='no "text"'))
+            yield record["text"]
 
 
 def read_lines(path: Path) -> Iterator[str]:
@@ -133,9 +150,9 @@ def check_pipes(nlp: Language, pipes: List[str]) -> None:
         if name in frozen:
             raise ValueError(Errors.E108.format(callback=CALLBACK_NAME, name=name))
         if name not in nlp.disabled:
-            spacy_logger.warning(Warnings.W101.format(name=name))
+            warnings.warn(Warnings.W101.format(name=name), stacklevel=2)
     if LOGGER_NAME not in srsly.json_dumps(config["training"].get("logger", {})):
-        spacy_logger.warning(Warnings.W102.format(logger=LOGGER_NAME))
+        warnings.warn(Warnings.W102.format(logger=LOGGER_NAME), stacklevel=2)
 
 
 @contextlib.contextmanager
@@ -197,7 +214,7 @@ def save_ewc_states(nlp: Language, path: Union[str, Path]) -> List[str]:
     for name, proc in nlp.components:
         model = getattr(proc, "model", None)
         if isinstance(model, EWCModelWrapper) and model.ewc is not None:
-            model.ewc.to_disk(Path(path) / name)
+            model.ewc.to_disk(Path(path) / check_folder_name(name))
             saved.append(name)
     return saved
 

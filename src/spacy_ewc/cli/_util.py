@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
+import os
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Any, Iterator, List, Optional
 
 import spacy
 import srsly
@@ -13,7 +15,12 @@ import typer
 from spacy.language import Language
 from spacy.training import Corpus
 from tqdm import tqdm
-from wasabi import msg
+from wasabi import color, msg
+from wasabi.util import locale_escape
+
+from ..checks import check_entities, check_folder_name
+from ..errors import Errors
+from ..ewc.fisher import FISHER_KINDS
 
 NAME = "spacy-ewc"
 HELP = """spacy-ewc: Elastic Weight Consolidation for spaCy pipelines.
@@ -36,8 +43,79 @@ def user_errors() -> Iterator[None]:
     """Show a library's complaint about the input as one failure line, exit code 1."""
     try:
         yield
-    except (OSError, ValueError, TypeError, KeyError) as err:
-        msg.fail(str(err).strip("'\""), exits=1)
+    except (OSError, ValueError, TypeError, KeyError, ImportError) as err:
+        fail(str(err).strip("'\""))
+
+
+def fail(text: str) -> None:
+    """The failure as one line (wasabi would wrap it at 80 columns), exit code 1."""
+    line = locale_escape(f"{msg.icons.get('fail', '')} {' '.join(text.split())}").strip()
+    typer.echo(color(line, fg="red") if msg.show_color else line)
+    raise typer.Exit(1)
+
+
+def check_option(ok: bool, option: str, expected: str, value: Any) -> None:
+    if not ok:
+        fail(Errors.E090.format(option=option, expected=expected, value=value))
+
+
+LIMIT_RANGE = "an integer >= 0 (0: all items)"
+
+
+def check_limit(limit: int) -> None:
+    check_option(limit >= 0, "--limit", LIMIT_RANGE, limit)
+
+
+def check_n_process(n_process: int) -> None:
+    check_option(n_process >= 1, "--n-process", "an integer >= 1", n_process)
+
+
+def check_kind(kind: str) -> None:
+    check_option(kind in FISHER_KINDS, "--kind", " or ".join(FISHER_KINDS), kind)
+
+
+def check_pipe_name(pipe_name: str) -> None:
+    with user_errors():
+        check_folder_name(pipe_name)
+
+
+def check_number(value: float, option: str) -> None:
+    check_option(math.isfinite(value) and value >= 0, option, "a finite number >= 0", value)
+
+
+def check_output_folder(path: Optional[Path], option: str) -> None:
+    """A folder that can be written: not a file, under a folder (or nothing) we may write in."""
+    if path is None:
+        return
+    if path.exists() and not path.is_dir():
+        fail(Errors.E091.format(option=option, path=path, problem="it is a file, not a folder"))
+    _check_writable_parent(path, option)
+
+
+def check_output_file(path: Optional[Path], option: str) -> None:
+    if path is None:
+        return
+    if path.is_dir():
+        fail(Errors.E091.format(option=option, path=path, problem="it is a folder; give a file name"))
+    if not path.parent.is_dir():
+        fail(Errors.E091.format(option=option, path=path, problem=f"the folder {path.parent} does not exist"))
+    _check_writable_parent(path, option)
+
+
+def _check_writable_parent(path: Path, option: str) -> None:
+    ancestor = path.absolute().parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        fail(Errors.E091.format(option=option, path=path, problem=f"{ancestor} is a file, not a folder"))
+    if not os.access(ancestor, os.W_OK):
+        fail(Errors.E091.format(option=option, path=path, problem=f"the folder {ancestor} is not writable"))
+
+
+def check_state_folder(path: Path, option: str) -> None:
+    """An existing state folder to read (its content is checked when it is loaded)."""
+    if not path.is_dir():
+        fail(Errors.E013.format(path=path, files="ewc.json, arrays.npz") + f" ({option})")
 
 
 def load_model(name: str) -> Language:
@@ -53,8 +131,9 @@ def default_state(model: str, pipe_name: str, given: Optional[Path], what: str) 
     if given is not None:
         return given
     if Path(model).is_dir():
-        return state_path(model, pipe_name)
-    msg.fail(f"{model} is not a pipeline folder: pass {what} (a folder for the EWC state).", exits=1)
+        with user_errors():
+            return state_path(model, pipe_name)
+    fail(Errors.E099.format(model=model, option=what))
 
 
 def read_data(path: Path, nlp: Language, limit: int = 0) -> list:
@@ -65,39 +144,55 @@ def read_data(path: Path, nlp: Language, limit: int = 0) -> list:
     anything else: plain text, one text per non-empty line.
     """
     check_path(path)
+    if limit < 0:
+        raise ValueError(Errors.E090.format(option="--limit", expected=LIMIT_RANGE, value=limit))
     if path.suffix == ".spacy" or path.is_dir():
         try:
             items = list(Corpus(path, limit=limit)(nlp))
         except Exception as err:
-            raise ValueError(f"Could not read {path} as a .spacy corpus (DocBin): {err}") from None
+            raise ValueError(Errors.E093.format(path=path, error=" ".join(str(err).split()))) from None
     elif path.suffix == ".jsonl":
         items = _read_jsonl(path, limit)
     else:
-        items = [line.strip() for line in path.read_text(encoding="utf8").splitlines() if line.strip()]
+        items = [line.strip() for line in _read_text(path).splitlines() if line.strip()]
         items = items[:limit] if limit else items
     if not items:
-        raise ValueError(f"{path} holds no texts.")
+        raise ValueError(Errors.E094.format(path=path))
     return items
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf8")
+    except UnicodeDecodeError as err:
+        raise ValueError(Errors.E083.format(path=path, error=err)) from None
 
 
 def check_path(path: Path) -> None:
     if not path.exists():
-        raise FileNotFoundError(f"No data at {path}: give a .spacy corpus, a .jsonl file or a text file.")
+        raise FileNotFoundError(Errors.E092.format(path=path))
 
 
 def _read_jsonl(path: Path, limit: int) -> list:
     items: List = []
-    for number, line in enumerate(path.read_text(encoding="utf8").splitlines(), 1):
+    for number, line in enumerate(_read_text(path).splitlines(), 1):
         if not line.strip():
             continue
         try:
             record = srsly.json_loads(line)
         except ValueError as err:
-            raise ValueError(f"Line {number} of {path} is not JSON ({err}).") from None
+            problem = f"not JSON ({err})"
+            raise ValueError(Errors.E095.format(number=number, path=path, problem=problem)) from None
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-            raise ValueError(f'Line {number} of {path} has no "text": each line must be {{"text": "..."}}.')
+            raise ValueError(Errors.E095.format(number=number, path=path, problem='no "text"'))
         if "entities" in record:
-            entities = [tuple(entity) for entity in record["entities"]]
+            entities = record["entities"]
+            try:
+                entities = [tuple(entity) for entity in entities]
+                check_entities(0, record["text"], {"entities": entities})
+            except (TypeError, ValueError):
+                problem = f'"entities" {record["entities"]!r} are not [start, end, label] spans of the text'
+                raise ValueError(Errors.E095.format(number=number, path=path, problem=problem)) from None
             items.append((record["text"], {"entities": entities}))
         else:
             items.append(record["text"])

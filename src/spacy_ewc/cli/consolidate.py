@@ -7,10 +7,29 @@ from typing import Optional
 
 from wasabi import msg
 
+from ..errors import Errors
 from ..ewc import EWC
 from ..ewc.continual import estimate
 from ..ewc.math import DEFAULT_GAMMA
-from ._util import Arg, Opt, app, check_path, default_state, load_model, progress_bar, read_data, user_errors
+from ._util import (
+    Arg,
+    Opt,
+    app,
+    check_kind,
+    check_limit,
+    check_n_process,
+    check_number,
+    check_output_folder,
+    check_path,
+    check_pipe_name,
+    check_state_folder,
+    default_state,
+    fail,
+    load_model,
+    progress_bar,
+    read_data,
+    user_errors,
+)
 
 
 @app.command("consolidate")
@@ -36,11 +55,20 @@ def consolidate_cli(
     zero-padded for labels added since. λ and the normalisation stay those of the old state.
     """
     if (data is None) == (new is None):
-        msg.fail("Give the new task's DATA or --new STATE (one of them).", exits=1)
+        fail(Errors.E098)
+    check_pipe_name(pipe_name)
+    check_kind(kind)
+    check_number(gamma, "--gamma")
+    check_n_process(n_process)
+    check_limit(limit)
     state = default_state(model, pipe_name, state, "--state")
+    check_state_folder(state, "--state")
+    if new is not None:
+        check_state_folder(new, "--new")
     if data is not None:
         with user_errors():
             check_path(data)
+    check_output_folder(output, "--output")
     nlp = load_model(model)
     with user_errors():
         old = EWC.from_disk(state, nlp, pipe_name)

@@ -18,7 +18,19 @@ from spacy.tokens import Doc
 from spacy.training import Example
 from wasabi import msg
 
-from ._util import Arg, Opt, app, check_path, load_model, read_data, user_errors
+from ..errors import Errors
+from ._util import (
+    Arg,
+    Opt,
+    app,
+    check_limit,
+    check_output_file,
+    check_path,
+    fail,
+    load_model,
+    read_data,
+    user_errors,
+)
 
 
 @app.command("evaluate")
@@ -34,19 +46,27 @@ def evaluate_cli(
 ):
     """Forgetting report per entity label: agreement with --reference's predictions on
     DATA and, when DATA is a .spacy corpus, P/R/F against its gold annotations."""
+    check_limit(limit)
+    check_output_file(output, "--output")
+    check_output_file(png, "--png")
     with user_errors():
         check_path(data)
         if reference is None and data.suffix != ".spacy":
-            raise ValueError(f"{data} has no gold annotations: pass --reference MODEL to measure agreement.")
+            raise ValueError(Errors.E096.format(data=data))
+        if png is not None:
+            _matplotlib()
     nlp = load_model(model)
     ref_nlp = load_model(reference) if reference else None
+    if ref_nlp is not None and "ner" not in ref_nlp.pipe_names:
+        fail(Errors.E097.format(model=reference))
     with user_errors():
         items = read_data(data, nlp, limit)
         ref_items = read_data(data, ref_nlp, limit) if ref_nlp is not None else None
         report = forgetting_report(nlp, items, ref_nlp, ref_items)
     print_report(report)
     if output is not None:
-        srsly.write_json(output, report)
+        with user_errors():
+            srsly.write_json(output, report)
         msg.good(f"Report saved to {output}")
     if png is not None:
         with user_errors():
@@ -147,13 +167,7 @@ def _pct(value: Optional[float]) -> str:
 
 def plot_report(report: Dict, path: Path) -> None:
     """Bar chart of F per label: agreement and, with gold, model vs reference."""
-    try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError:
-        raise ImportError("--png needs matplotlib: pip install matplotlib") from None
+    plt = _matplotlib()
     panels = []
     if "agreement" in report:
         panels.append(("Agreement with the reference (F)", {"model": _f_per_label(report["agreement"])}))
@@ -173,6 +187,17 @@ def plot_report(report: Dict, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+def _matplotlib():
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise ImportError(Errors.E082) from None
+    return plt
 
 
 def _f_per_label(scores: Dict) -> Dict[str, float]:

@@ -7,9 +7,27 @@ from typing import Optional
 
 from wasabi import msg
 
+from ..errors import Errors
 from ..ewc.continual import estimate, shard_bounds
 from ..ewc.ewc import DEFAULT_LAMBDA
-from ._util import Arg, Opt, app, check_path, default_state, load_model, progress_bar, read_data, user_errors
+from ._util import (
+    Arg,
+    Opt,
+    app,
+    check_kind,
+    check_limit,
+    check_n_process,
+    check_number,
+    check_option,
+    check_output_folder,
+    check_path,
+    check_pipe_name,
+    default_state,
+    load_model,
+    progress_bar,
+    read_data,
+    user_errors,
+)
 
 
 @app.command("fisher")
@@ -42,10 +60,17 @@ def fisher_cli(
     parts and only part I is estimated, seeded by its global position, so that
     `spacy-ewc merge` of all parts equals a single pass.
     """
-    output = default_state(model, pipe_name, output, "--output")
+    check_pipe_name(pipe_name)
+    check_kind(kind)
+    check_option(normalize in ("mean", "max", "none"), "--normalize", "mean, max or none", normalize)
+    check_number(lambda_, "--lambda")
+    check_n_process(n_process)
+    check_limit(limit)
     with user_errors():
-        check_path(data)
         index, count = _parse_shard(shard) if shard is not None else (0, 1)
+        check_path(data)
+    output = default_state(model, pipe_name, output, "--output")
+    check_output_folder(output, "--output")
     nlp = load_model(model)
     with user_errors():
         items = read_data(data, nlp, limit)
@@ -65,7 +90,10 @@ def _parse_shard(text: str):
     try:
         index, count = (int(part) for part in text.split("/"))
     except ValueError:
-        raise ValueError(f"--shard must look like I/N, for example 0/4, not {text!r}") from None
+        raise ValueError(
+            Errors.E090.format(option="--shard", expected="I/N, for example 0/4", value=text)
+        ) from None
     if not 0 <= index < count:
-        raise ValueError(f"--shard {text}: I must be in 0..N-1 (0-based)")
+        expected = "I/N with 0 <= I < N (0-based)"
+        raise ValueError(Errors.E090.format(option="--shard", expected=expected, value=text))
     return index, count

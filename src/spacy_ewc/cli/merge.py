@@ -9,7 +9,16 @@ from wasabi import msg
 
 from ..ewc import EWC
 from ..ewc.continual import merge
-from ._util import Arg, Opt, app, load_model, user_errors
+from ._util import (
+    Arg,
+    Opt,
+    app,
+    check_output_folder,
+    check_pipe_name,
+    check_state_folder,
+    load_model,
+    user_errors,
+)
 
 
 @app.command("merge")
@@ -20,6 +29,10 @@ def merge_cli(
     pipe_name: str = Opt("ner", "--pipe", "-p", help="Component the states belong to"),
 ):
     """Merge shard states into the state one pass over all their examples gives."""
+    check_pipe_name(pipe_name)
+    for path in shards:
+        check_state_folder(path, "SHARDS")
+    check_output_folder(output, "--output")
     nlp = load_model(model)
     with user_errors():
         states = [EWC.from_disk(path, nlp, pipe_name) for path in shards]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import warnings
@@ -14,10 +13,20 @@ from spacy.language import Language
 from spacy.pipeline import TrainablePipe
 from thinc.api import Model
 
+from ..checks import check_int
 from ..errors import Errors, EWCWarning, InvalidPipeError, Warnings
 from . import math as ewc_math
 from .fisher import make_examples, squared_gradient_sums
 from .params import ParamRef, collect_params, iter_params, structure_signature, unwrap
+from .state_file import (
+    STATE_FORMAT,
+    array_problem,
+    fisher_kind_ok,
+    read_state,
+    shards_problem,
+    state_arrays,
+    write_state,
+)
 from .vector_dict import VectorDict
 
 logger = logging.getLogger("spacy_ewc")
@@ -26,10 +35,7 @@ DEFAULT_LAMBDA = 3.0
 # An explicit λ above this warns (W200): far beyond the default scale, e.g. 0.1.1's 1000.
 LAMBDA_WARN_ABOVE = 100 * DEFAULT_LAMBDA
 DEFAULT_NORMALIZATION = "mean"
-STATE_FORMAT = 1
-_META_FILE = "ewc.json"
 _UNSET: Any = object()
-_ARRAYS_FILE = "arrays.npz"
 
 
 def resolve_pipe(pipe: Any, pipe_name: Optional[str]) -> Tuple[TrainablePipe, Optional[Language], str]:
@@ -65,14 +71,17 @@ def warn_if_strong(lambda_: float) -> None:
 
 
 def check_normalize(value: Optional[str]) -> Optional[str]:
-    if value not in ewc_math.NORMALIZATIONS:
-        raise ValueError(f"normalize must be one of {ewc_math.NORMALIZATIONS}, not {value!r}")
+    if not isinstance(value, (str, type(None))) or value not in ewc_math.NORMALIZATIONS:
+        raise ValueError(Errors.E046.format(value=value))
     return value
 
 
 def mean_fisher(sums: Dict[str, Any], n_examples: int, pipe_name: str) -> VectorDict:
     """The mean of per-example squared gradients from their sums; a pass that left no
     gradient anywhere is an error, not an empty protection."""
+    broken = [key for key, s in sums.items() if not numpy.isfinite(s).all()]
+    if broken:
+        raise ValueError(Errors.E045.format(name=pipe_name, keys=", ".join(broken[:5])))
     if not any(float(s.max()) > 0.0 for s in sums.values() if s.size):
         raise ValueError(Errors.E017.format(name=pipe_name))
     return VectorDict((key, value / n_examples) for key, value in sums.items())
@@ -114,11 +123,15 @@ class EWC:
         nlp = self._bind(pipe, pipe_name, lambda_)
         warn_if_strong(self.lambda_)
         self.normalize = check_normalize(normalize)
+        seed = check_int(seed, "seed", 0)
         self.theta_star = self._capture_current_parameters(copy=True)
+        self._check_theta_star()
         examples, self.fisher_kind = make_examples(data, fisher, self.pipe, nlp)
         self._progress = progress
         self._compute_fisher_matrix(examples, nlp, seed=seed)
+        self.shards = [(seed, seed + self.n_examples)]
         self._reset_cache()
+        self._check_penalty_scale()
 
     def _bind(self, pipe: Any, pipe_name: Optional[str], lambda_: Any) -> Optional[Language]:
         """Attach to the component, checking what every constructor checks; return its Language."""
@@ -127,7 +140,27 @@ class EWC:
         self.pipe, self.pipe_name, self.model = component, name, unwrap(component.model)
         collect_params(self.model, name)
         self.tasks, self._progress = 1, None
+        self.shards: Optional[List[Tuple[int, int]]] = None
+        self._labels = _labels_of(component)
         return nlp
+
+    def _check_theta_star(self) -> None:
+        broken = [key for key, value in self.theta_star.items() if not numpy.isfinite(value).all()]
+        if broken:
+            raise ValueError(Errors.E044.format(name=self.pipe_name, keys=", ".join(broken[:5])))
+
+    def _check_penalty_scale(self, lambda_: Optional[float] = None) -> None:
+        """λ·F must stay finite in the arrays' dtype, or the first update breaks the weights."""
+        lambda_ = self.lambda_ if lambda_ is None else lambda_
+        if not self.fisher_matrix:
+            return
+        fisher_max = max((float(f.max()) for f in self.fisher_matrix.values() if f.size), default=0.0)
+        dtype = next(iter(self.fisher_matrix.values())).dtype
+        scaled = lambda_ * fisher_max
+        if not math.isfinite(scaled) or scaled > float(numpy.finfo(dtype).max):
+            raise ValueError(
+                Errors.E041.format(lam=lambda_, fisher_max=fisher_max, dtype=dtype, default=DEFAULT_LAMBDA)
+            )
 
     # ------------------------------------------------------------------ capture
 
@@ -173,7 +206,9 @@ class EWC:
         """
         if (new_lambda is _UNSET) == (lambda_ is _UNSET):
             raise TypeError(Errors.E205)
-        self.lambda_ = check_lambda(lambda_ if new_lambda is _UNSET else new_lambda)
+        value = check_lambda(lambda_ if new_lambda is _UNSET else new_lambda)
+        self._check_penalty_scale(value)
+        self.lambda_ = value
         warn_if_strong(self.lambda_)
         self._invalidate()
 
@@ -300,23 +335,20 @@ class EWC:
             anchor = self.theta_star[key]
             if param.shape == anchor.shape:
                 continue
-            try:
-                self.theta_star[key] = ewc_math.grow(anchor, param.shape, param)
-                self.fisher_matrix[key] = ewc_math.grow(
-                    self.fisher_matrix[key], param.shape, numpy.zeros_like(param)
-                )
-                if key in self.fisher_raw:
-                    self.fisher_raw[key] = ewc_math.grow(
-                        self.fisher_raw[key], param.shape, numpy.zeros_like(param)
-                    )
-            except ValueError:
+            if not _grows_in_output(anchor.shape, param.shape):
                 raise ValueError(
                     Errors.E012.format(
                         problem=f"parameter {key} has shape {param.shape}, the state "
-                        f"{anchor.shape}, and it did not grow"
+                        f"{anchor.shape}, and it did not grow along its output dimension"
                     )
-                ) from None
+                )
+            self.theta_star[key] = ewc_math.grow(anchor, param.shape, param)
+            zeros = numpy.zeros_like(param)
+            self.fisher_matrix[key] = ewc_math.grow(self.fisher_matrix[key], param.shape, zeros)
+            if key in self.fisher_raw:
+                self.fisher_raw[key] = ewc_math.grow(self.fisher_raw[key], param.shape, zeros)
             self._scaled.pop(key, None)
+            self._labels = _labels_of(self.pipe)
             logger.info(
                 "EWC: %s grew from %s to %s; new entries have zero importance",
                 key, anchor.shape, param.shape,
@@ -324,8 +356,9 @@ class EWC:
         extra = [key for key in refs if key not in self.theta_star]
         if extra and not self._warned:
             self._warned = True
-            logger.warning(
-                Warnings.W001.format(count=len(extra), name=self.pipe_name, keys=", ".join(extra))
+            warnings.warn(
+                Warnings.W001.format(count=len(extra), name=self.pipe_name, keys=", ".join(extra)),
+                stacklevel=2,
             )
 
     # ------------------------------------------------------------------ state
@@ -335,19 +368,15 @@ class EWC:
         return list(self.theta_star)
 
     def to_disk(self, path: Union[str, Path]) -> None:
-        """Save θ*, F, λ and the settings to the folder `path` (created if needed)."""
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
+        """Save θ*, F, λ and the settings to the folder `path`.
+
+        The folder is replaced as a whole once the new state is complete, so a failed or
+        interrupted save leaves the previous state as it was.
+        """
         keys = self.keys
-        theta_star, fisher = self.theta_star.to_numpy(), self.fisher_matrix.to_numpy()
-        raw = self.fisher_raw.to_numpy()
-        arrays = {}
-        for i, key in enumerate(keys):
-            arrays[f"theta_star_{i}"] = theta_star[key]
-            arrays[f"fisher_{i}"] = fisher[key]
-            if key in raw:
-                arrays[f"fisher_raw_{i}"] = raw[key]
-        numpy.savez(path / _ARRAYS_FILE, **arrays)
+        arrays = state_arrays(
+            self.theta_star.to_numpy(), self.fisher_matrix.to_numpy(), self.fisher_raw.to_numpy(), keys
+        )
         meta = {
             "format": STATE_FORMAT,
             "pipe_name": self.pipe_name,
@@ -357,10 +386,12 @@ class EWC:
             "fisher_scale": self.fisher_scale,
             "n_examples": self.n_examples,
             "tasks": self.tasks,
+            "shards": [list(r) for r in self.shards] if self.shards is not None else None,
+            "labels": list(self._labels) if self._labels is not None else None,
             "keys": keys,
             "shapes": [list(self.theta_star[key].shape) for key in keys],
         }
-        (path / _META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf8")
+        write_state(path, meta, arrays)
 
     @classmethod
     def from_disk(
@@ -369,35 +400,50 @@ class EWC:
         pipe: Union[Language, TrainablePipe],
         pipe_name: Optional[str] = None,
     ) -> EWC:
-        """Load a state saved by `to_disk` and check it against `pipe`'s model."""
+        """Load a state saved by `to_disk`, after checking its files and it against `pipe`'s model."""
+        meta, arrays = read_state(path)
         path = Path(path)
-        meta_path, arrays_path = path / _META_FILE, path / _ARRAYS_FILE
-        if not meta_path.is_file() or not arrays_path.is_file():
-            raise FileNotFoundError(
-                Errors.E013.format(path=path, files=f"{_META_FILE}, {_ARRAYS_FILE}")
-            )
-        meta = json.loads(meta_path.read_text(encoding="utf8"))
-        if meta.get("format") != STATE_FORMAT:
-            raise ValueError(
-                Errors.E015.format(path=path, found=meta.get("format"), expected=STATE_FORMAT)
-            )
         self = cls.__new__(cls)
         self._bind(pipe, pipe_name or meta["pipe_name"], meta["lambda"])
         self.fisher_kind = meta["fisher_kind"]
         self.normalize = meta["normalize"]
-        self.fisher_scale = meta["fisher_scale"]
+        self.fisher_scale = float(meta["fisher_scale"])
         self.n_examples = meta["n_examples"]
         self.tasks = meta.get("tasks", 1)
+        shards = meta.get("shards")
+        self.shards = [tuple(r) for r in shards] if shards is not None and self.tasks == 1 else None
+        current_labels, self._labels = self._labels, meta.get("labels")
         self.theta_star, self.fisher_matrix, self.fisher_raw = VectorDict(), VectorDict(), VectorDict()
-        with numpy.load(arrays_path, allow_pickle=False) as arrays:
-            for i, key in enumerate(meta["keys"]):
-                self.theta_star[key] = arrays[f"theta_star_{i}"]
-                self.fisher_matrix[key] = arrays[f"fisher_{i}"]
-                if f"fisher_raw_{i}" in arrays:
-                    self.fisher_raw[key] = arrays[f"fisher_raw_{i}"]
+        for i, key in enumerate(meta["keys"]):
+            self.theta_star[key] = arrays[f"theta_star_{i}"]
+            self.fisher_matrix[key] = arrays[f"fisher_{i}"]
+            if f"fisher_raw_{i}" in arrays:
+                self.fisher_raw[key] = arrays[f"fisher_raw_{i}"]
+        refs = {ref.key: ref for ref in iter_params(self.model)}
+        self._check_growth(path, refs, current_labels)
         self._reset_cache()
-        self._match({ref.key: ref for ref in iter_params(self.model)})
+        self._match(refs)
+        self._check_penalty_scale()
         return self
+
+    def _check_growth(self, path: Path, refs: Dict[str, ParamRef], current_labels) -> None:
+        """A saved array smaller than the model's is grown only when labels were added since."""
+        if self._labels is None or current_labels is None:
+            return
+        for key, anchor in self.theta_star.items():
+            ref = refs.get(key)
+            if ref is None or ref.node.get_param(ref.name).shape == anchor.shape:
+                continue
+            if not set(self._labels) <= set(current_labels):
+                missing = ", ".join(sorted(set(self._labels) - set(current_labels))[:5])
+                raise ValueError(Errors.E012.format(problem=f"'{self.pipe_name}' lacks the labels {missing}"))
+            if set(self._labels) == set(current_labels):
+                problem = (
+                    f"the array of {key} has shape {anchor.shape}, the model "
+                    f"{ref.node.get_param(ref.name).shape}, but '{self.pipe_name}' has no labels that "
+                    "were added after the state was saved, so it cannot have grown"
+                )
+                raise ValueError(Errors.E030.format(path=path, problem=problem))
 
     @classmethod
     def from_parts(
@@ -411,22 +457,25 @@ class EWC:
         pipe_name: Optional[str] = None,
         fisher_kind: str = "empirical",
         normalize: Optional[str] = DEFAULT_NORMALIZATION,
+        shards: Optional[List[Tuple[int, int]]] = None,
     ) -> EWC:
         """A state from arrays computed elsewhere (Fisher shards, other processes).
 
         `fisher_raw` is the mean of per-example squared gradients over `n_examples`;
-        F is it normalised as `normalize` says. Checked against `pipe`'s model.
+        F is it normalised as `normalize` says. `shards` are the [start, end) ranges of
+        the examples it covers (checked by `continual.merge`). Checked against `pipe`'s model.
         """
-        if set(theta_star) != set(fisher_raw):
-            raise ValueError(Errors.E012.format(problem="θ* and the Fisher have different keys"))
         self = cls.__new__(cls)
         self.normalize = check_normalize(normalize)
         self._bind(pipe, pipe_name, lambda_)
+        _check_parts(theta_star, fisher_raw, n_examples, fisher_kind, shards)
         self.fisher_kind = fisher_kind
         self.theta_star = VectorDict(theta_star)
         self._set_fisher(fisher_raw, n_examples)
+        self.shards = [tuple(r) for r in shards] if shards is not None else None
         self._reset_cache()
         self._match({ref.key: ref for ref in iter_params(self.model)})
+        self._check_penalty_scale()
         return self
 
     def consolidate(self, new: EWC, gamma: float = ewc_math.DEFAULT_GAMMA) -> None:
@@ -437,15 +486,36 @@ class EWC:
         F normalised on its own, so λ is a strength per task. In place: a wrapper applying
         this state's penalty keeps working.
         """
+        if not isinstance(new, EWC):
+            raise TypeError(Errors.E037.format(index=0, type=type(new).__name__))
+        if new is self or new.fisher_matrix is self.fisher_matrix:
+            raise ValueError(Errors.E076)
+        if new.pipe is not self.pipe:
+            raise ValueError(Errors.E077)
         if new.pipe_name != self.pipe_name or new.normalize != self.normalize:
             raise ValueError(
-                f"Cannot consolidate a state of '{new.pipe_name}' (normalize={new.normalize!r}) into one "
-                f"of '{self.pipe_name}' (normalize={self.normalize!r}): compute the new state for the "
-                "same component with the same normalize."
+                Errors.E078.format(
+                    new_name=new.pipe_name, new_normalize=new.normalize,
+                    name=self.pipe_name, normalize=self.normalize,
+                )
             )
-        self.fisher_matrix = VectorDict(ewc_math.consolidate(self.fisher_matrix, new.fisher_matrix, gamma))
+        if isinstance(gamma, bool) or not isinstance(gamma, (int, float)) or not 0 <= gamma < math.inf:
+            raise ValueError(Errors.E042.format(value=gamma))
+        with numpy.errstate(over="ignore", invalid="ignore"):
+            fisher = VectorDict(ewc_math.consolidate(self.fisher_matrix, new.fisher_matrix, gamma))
+        if not all(numpy.isfinite(f).all() for f in fisher.values()):
+            raise ValueError(Errors.E043.format(gamma=gamma))
+        previous = self.fisher_matrix
+        self.fisher_matrix = fisher
+        try:
+            self._check_penalty_scale()
+        except ValueError:
+            self.fisher_matrix = previous
+            raise
         self.fisher_raw = VectorDict(ewc_math.consolidate(self.fisher_raw, new.fisher_raw, gamma))
         self.theta_star = new.theta_star.copy()
+        self._labels = new._labels
+        self.shards = None
         self.pipe, self.model = new.pipe, new.model
         self.fisher_scale = new.fisher_scale
         self.n_examples += new.n_examples
@@ -474,3 +544,37 @@ class EWC:
             f"fisher={self.fisher_kind!r}, arrays={len(self.theta_star)}, "
             f"floats={self.theta_star.size})"
         )
+
+
+def _labels_of(pipe: TrainablePipe) -> Optional[Tuple[str, ...]]:
+    try:
+        labels = pipe.labels
+    except (AttributeError, NotImplementedError, KeyError, ValueError):
+        return None
+    return tuple(labels) if labels is not None else None
+
+
+def _grows_in_output(old: Tuple[int, ...], new: Tuple[int, ...]) -> bool:
+    """An output layer grows along its first (output) dimension only, when labels are added."""
+    return len(old) == len(new) and old[1:] == new[1:] and old[0] < new[0] if old else False
+
+
+def _check_parts(theta_star: Any, fisher_raw: Any, n_examples: Any, fisher_kind: Any, shards: Any) -> None:
+    for name, parts in (("theta_star", theta_star), ("fisher_raw", fisher_raw)):
+        if not isinstance(parts, dict) or not parts or not all(isinstance(k, str) for k in parts):
+            problem = f"{name} must be a non-empty dict keyed by parameter path, got {type(parts).__name__}"
+            raise TypeError(Errors.E040.format(problem=problem))
+    if set(theta_star) != set(fisher_raw):
+        raise ValueError(Errors.E040.format(problem="θ* and the Fisher have different keys"))
+    for key, anchor in theta_star.items():
+        problem = array_problem(f"theta_star[{key!r}]", anchor) or array_problem(
+            f"fisher_raw[{key!r}]", fisher_raw[key], getattr(anchor, "shape", None), importance=True
+        )
+        if problem:
+            raise ValueError(Errors.E040.format(problem=problem))
+    check_int(n_examples, "n_examples", 1)
+    if not fisher_kind_ok(fisher_kind):
+        raise ValueError(Errors.E047.format(value=fisher_kind))
+    problem = shards_problem(shards, n_examples)
+    if problem:
+        raise ValueError(Errors.E040.format(problem=problem))

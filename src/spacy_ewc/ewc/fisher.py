@@ -34,6 +34,7 @@ from spacy.pipeline import (
 from spacy.tokens import Doc
 from spacy.training import Example
 
+from ..checks import as_items, check_entities, check_vocab
 from ..errors import Errors
 from . import math as ewc_math
 from .listeners import backward_pass, loss_components
@@ -52,12 +53,15 @@ def make_examples(
     """Turn Examples, Docs, texts or (text, annotations) tuples into Examples for `kind`."""
     if kind not in FISHER_KINDS:
         raise ValueError(Errors.E010.format(kind=kind))
-    items = list(data) if data is not None else []
+    items = as_items(data, "The Fisher data", "texts, Docs, Examples or (text, annotations) tuples")
     if not items:
         raise ValueError(Errors.E006)
     for i, item in enumerate(items):
         if not _is_supported(item):
             raise TypeError(Errors.E007.format(index=i, type=type(item).__name__))
+        if isinstance(item, tuple):
+            check_entities(i, item[0], item[1])
+    check_vocab(items, pipe.vocab, "the Fisher data")
     components = loss_components(pipe, nlp)
     annotated = [isinstance(item, (Example, tuple)) for item in items]
     if kind == "auto":

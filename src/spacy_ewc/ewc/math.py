@@ -11,6 +11,8 @@ from typing import Iterable, Mapping, MutableMapping, Optional, Tuple
 
 import numpy
 
+from ..errors import Errors
+
 NORMALIZATIONS = (None, "mean", "max")
 
 DEFAULT_GAMMA = 1.0
@@ -72,7 +74,7 @@ def normalize(
     L2 pull towards θ* on an average parameter, moved towards the parameters that matter.
     """
     if how not in NORMALIZATIONS:
-        raise ValueError(f"normalization must be one of {NORMALIZATIONS}, not {how!r}")
+        raise ValueError(Errors.E046.format(value=how))
     if how is None:
         return dict(fisher), 1.0
     if how == "mean":
@@ -94,7 +96,8 @@ def grow(array: numpy.ndarray, shape: Tuple[int, ...], fill: numpy.ndarray) -> n
     if array.shape == tuple(shape):
         return array
     if array.ndim != len(shape) or any(o > n for o, n in zip(array.shape, shape)):
-        raise ValueError(f"cannot grow an array of shape {array.shape} to {tuple(shape)}")
+        problem = f"an array of shape {array.shape} cannot grow to {tuple(shape)}"
+        raise ValueError(Errors.E012.format(problem=problem))
     grown = fill.astype(array.dtype, copy=True)
     grown[tuple(slice(0, n) for n in array.shape)] = array
     return grown
@@ -112,7 +115,7 @@ def merge(parts: Iterable[Tuple[Mapping[str, numpy.ndarray], int]]) -> Tuple[dic
                 total[key] = f * n
         count += n
     if count == 0:
-        raise ValueError("cannot merge Fisher estimates that cover no examples")
+        raise ValueError(Errors.E081)
     return {key: f / count for key, f in total.items()}, count
 
 
@@ -130,7 +133,7 @@ def consolidate(
 ) -> dict:
     """Online EWC: γ·F_old + F_new, with F_old zero-padded where an array grew."""
     if isinstance(gamma, bool) or not isinstance(gamma, numbers.Real) or not 0 <= gamma < float("inf"):
-        raise ValueError(f"gamma must be a finite number >= 0 (1.0 keeps old tasks in full), not {gamma!r}")
+        raise ValueError(Errors.E042.format(value=gamma))
     out = {}
     for key, f_new in new.items():
         if key in old:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy
 
+from ..errors import Errors
+
 
 class VectorDict(dict):
     """A `dict` from parameter key (str) to array, as EWC keeps θ* and F.
@@ -14,7 +16,7 @@ class VectorDict(dict):
 
     def __setitem__(self, key, value):
         if not isinstance(key, str):
-            raise TypeError(f"VectorDict keys are parameter names (str), not {type(key).__name__}")
+            raise TypeError(Errors.E065.format(type=type(key).__name__))
         super().__setitem__(key, value)
 
     def copy(self) -> VectorDict:

@@ -20,6 +20,7 @@ from spacy.pipeline.tok2vec import Tok2Vec
 from spacy.training import Example
 from thinc.api import Optimizer
 
+from ..checks import as_items, check_fraction, check_vocab
 from ..errors import Errors, InvalidDataError
 from ..ewc.ewc import EWC
 from ..ewc.listeners import listening_components, upstream_of
@@ -50,11 +51,15 @@ def _optimizer(ewc: EWC, create) -> Optimizer:
     return sgd
 
 
-def _check_examples(examples) -> list:
-    examples = list(examples)
+def _check_step(examples, ewc, vocab, drop) -> list:
+    if not isinstance(ewc, EWC):
+        raise TypeError(Errors.E056.format(what="ewc", expected="spacy_ewc.EWC", type=type(ewc).__name__))
+    check_fraction(drop, "drop")
+    examples = as_items(examples, "examples", "spaCy Examples", "Example.from_dict(doc, annotations)")
     for i, eg in enumerate(examples):
         if not isinstance(eg, Example):
             raise InvalidDataError(Errors.E203.format(index=i, type=type(eg).__name__))
+    check_vocab(examples, vocab, "the training data")
     return examples
 
 
@@ -83,7 +88,7 @@ def train_ner_with_ewc(
 
     `sgd` as in the module docstring. The loss is recorded under the component's own name.
     """
-    examples = _check_examples(examples)
+    examples = _check_step(examples, ewc, ner.vocab, drop)
     if sgd is None:
         sgd = _optimizer(ewc, ner.create_optimizer)
     losses = {} if losses is None else losses
@@ -110,7 +115,7 @@ def train_nlp_with_ewc(
     gradient flows through (`trained_components`); `exclude` leaves out more. `sgd` as in
     the module docstring.
     """
-    examples = _check_examples(examples)
+    examples = _check_step(examples, ewc, nlp.vocab, drop)
     pipe = nlp.get_pipe(ewc.pipe_name)
     keep = trained_components(nlp, pipe)
     exclude = set(update_kwargs.pop("exclude", ())) | {n for n in nlp.pipe_names if n not in keep}

@@ -8,6 +8,9 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.training import Example
 
+from ..checks import as_items, check_int
+from ..errors import Errors
+
 
 def add_pseudo_labels(
     examples: Iterable[Example],
@@ -30,18 +33,15 @@ def add_pseudo_labels(
     nlp: the pipeline before fine-tuning; call this before training it.
     labels: the labels to take from `nlp` (default: all that it predicts).
     """
-    examples = list(examples)
+    examples = as_items(examples, "examples", "spaCy Examples", "Example.from_dict(doc, annotations)")
     for i, eg in enumerate(examples):
         if not isinstance(eg, Example):
-            raise TypeError(
-                f"Element {i} is a {type(eg).__name__}; give spaCy Examples "
-                "(Example.from_dict(nlp.make_doc(text), {'entities': [...]}))."
-            )
+            raise TypeError(Errors.E059.format(index=i, type=type(eg).__name__))
+    if not isinstance(nlp, Language):
+        raise TypeError(Errors.E056.format(what="nlp", expected="spaCy Language", type=type(nlp).__name__))
+    check_int(batch_size, "batch_size", 1)
     if not any("doc.ents" in nlp.get_pipe_meta(name).assigns for name in nlp.pipe_names):
-        raise ValueError(
-            "The pipeline predicts no entities (no component assigns doc.ents); "
-            "pass the trained pipeline whose labels you want to keep, e.g. en_core_web_sm."
-        )
+        raise ValueError(Errors.E060)
     wanted = _check_labels(nlp, labels)
     docs = (_token_copy(eg.reference, nlp) for eg in examples)
     out = []
@@ -69,15 +69,14 @@ def _check_labels(nlp: Language, labels: Optional[Iterable[str]]):
     if labels is None:
         return None
     if isinstance(labels, str):
-        raise TypeError(f"labels must be a list of labels, not the string {labels!r}; write [{labels!r}].")
-    wanted = set(labels)
+        raise TypeError(Errors.E061.format(value=labels))
+    wanted = set(as_items(labels, "labels", "labels (str)", "'ORG'"))
+    if not all(isinstance(label, str) for label in wanted):
+        raise TypeError(Errors.E056.format(what="labels", expected="list of str", type=type(labels).__name__))
     known = set()
     for name in nlp.pipe_names:
         known.update(getattr(nlp.get_pipe(name), "labels", ()) or ())
     unknown = sorted(wanted - known)
     if unknown:
-        raise ValueError(
-            f"The pipeline does not predict the label(s) {', '.join(unknown)}; "
-            f"choose among {', '.join(sorted(known))} or leave labels=None for all of them."
-        )
+        raise ValueError(Errors.E062.format(unknown=", ".join(unknown), known=", ".join(sorted(known))))
     return wanted
