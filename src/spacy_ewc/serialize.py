@@ -16,7 +16,7 @@ from .atomic import replaced_folder
 from .checks import as_path, check_folder_name
 from .errors import Errors
 from .ewc import EWC
-from .spacy_wrapper import EWCModelWrapper
+from .spacy_wrapper import wrap_pipe
 
 STATES_DIR = "ewc"
 
@@ -70,7 +70,7 @@ def load_pipeline(
             states[sub.name] = EWC.from_disk(sub, nlp, pipe_name=sub.name)
     if wrap:
         for ewc in states.values():
-            ewc.pipe.model = EWCModelWrapper(ewc.pipe.model, ewc.apply_ewc_penalty_to_gradients)
+            wrap_pipe(ewc.pipe, ewc)
     return nlp, states
 
 

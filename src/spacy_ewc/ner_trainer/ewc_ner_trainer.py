@@ -24,7 +24,7 @@ from ..checks import as_items, check_fraction, check_vocab
 from ..errors import Errors, InvalidDataError
 from ..ewc.ewc import EWC
 from ..ewc.listeners import listening_components, upstream_of
-from ..spacy_wrapper.ewc_spacy_wrapper import EWCModelWrapper
+from ..spacy_wrapper.ewc_spacy_wrapper import EWCModelWrapper, wrap_pipe
 
 
 @contextlib.contextmanager
@@ -34,7 +34,7 @@ def ewc_applied(pipe: TrainablePipe, ewc: EWC):
     if isinstance(model, EWCModelWrapper) and model.ewc is ewc:
         yield pipe
         return
-    pipe.model = EWCModelWrapper(model, ewc.apply_ewc_penalty_to_gradients)
+    wrap_pipe(pipe, ewc)
     try:
         yield pipe
     finally:

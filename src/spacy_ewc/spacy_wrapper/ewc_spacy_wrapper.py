@@ -71,6 +71,13 @@ class EWCModelWrapper(Model):
         return owner if isinstance(owner, EWC) else None
 
 
+def wrap_pipe(component: TrainablePipe, ewc: EWC) -> TrainablePipe:
+    """Make `component`'s model apply `ewc`'s penalty in `finish_update`: the one place that
+    replaces a component's model. An earlier wrapper is replaced, never stacked."""
+    component.model = EWCModelWrapper(component.model, ewc.apply_ewc_penalty_to_gradients)
+    return component
+
+
 def protect(
     pipe: Union[Language, TrainablePipe],
     data: Iterable,
@@ -85,7 +92,7 @@ def protect(
     """
     component, _, _ = resolve_pipe(pipe, pipe_name)
     ewc = EWC(pipe, data, lambda_=lambda_, pipe_name=pipe_name, **ewc_kwargs)
-    component.model = EWCModelWrapper(component.model, ewc.apply_ewc_penalty_to_gradients)
+    wrap_pipe(component, ewc)
     return ewc
 
 
