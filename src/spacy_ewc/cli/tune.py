@@ -470,6 +470,7 @@ def plot_frontier(result: TuneResult, path: Path) -> None:
     ax.set_xlabel("old-label agreement with the original (F1, held-out text)")
     ax.set_ylabel(f"new label F1 on dev ({labels})")
     ax.set_title("λ frontier")
+    ax.margins(0.12)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8, loc="best")
     fig.tight_layout()
