@@ -11,7 +11,7 @@ from spacy.tokens import DocBin
 from typer.testing import CliRunner
 
 from spacy_ewc.cli import app
-from spacy_ewc.cli.tune import knee, log_grid, recommend
+from spacy_ewc.cli.tune import DEFAULT_GRID, knee, log_grid, recommend
 
 runner = CliRunner()
 KEEP = 0.9
@@ -84,4 +84,4 @@ def test_recommend_keeps_the_constraint_or_takes_the_knee():
     assert recommend(runs, 0.95) == (runs[3], "keep")
     assert recommend(runs, 0.99) == (runs[1], "knee")
     assert knee(runs) is runs[1]
-    assert log_grid(0.3, 30, 5) == [0.3, 0.95, 3.0, 9.5, 30.0]
+    assert log_grid(1, 100, 5) == [1.0, 3.0, 10.0, 30.0, 100.0] == list(DEFAULT_GRID)

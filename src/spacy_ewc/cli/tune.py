@@ -36,7 +36,7 @@ from ..ewc import EWC
 from ..spacy_wrapper import EWCModelWrapper, protect
 from ._util import Arg, Opt, app, check_path, progress_bar, read_data, user_errors
 
-DEFAULT_GRID = (0.3, 1.0, 3.0, 10.0, 30.0)
+DEFAULT_GRID = (1.0, 3.0, 10.0, 30.0, 100.0)  # log_grid(1, 100, 5)
 DEFAULT_KEEP = 0.95
 OVERRIDE = "--initialize.after_init.lambda_"
 OLD_DEV_SHARE = 0.5
@@ -74,11 +74,12 @@ class TuneResult:
 
 
 def log_grid(low: float, high: float, n: int) -> List[float]:
-    """`n` log-spaced values from `low` to `high`, rounded to 2 significant digits."""
+    """`n` log-spaced values from `low` to `high`, rounded to one significant digit (1, 3, 10,
+    30, 100 for 1..100 in 5 steps); values that round alike are kept once."""
     if not (0 < low <= high and math.isfinite(high)) or n < 1:
         raise ValueError(Errors.E320.format(value=f"{low:g}..{high:g} in {n} steps"))
     values = numpy.geomspace(low, high, n) if n > 1 else [low]
-    return sorted({float(f"{value:.2g}") for value in values})
+    return sorted({float(f"{value:.1g}") for value in values})
 
 
 def parse_grid(text: str) -> List[float]:
@@ -501,8 +502,8 @@ def tune_cli(
     state: Optional[Path] = Opt(None, "--state", "-s", help="A saved EWC state instead of a Fisher pass"),
     old_dev: Optional[Path] = Opt(None, "--old-dev", help="Held-out old-domain text for agreement"),
     lambdas: Optional[str] = Opt(None, "--lambdas", help="Comma-separated λ grid, e.g. 0,1,10"),
-    lambda_min: float = Opt(0.3, "--lambda-min", help="Smallest λ of the log-spaced grid"),
-    lambda_max: float = Opt(30.0, "--lambda-max", help="Largest λ of the log-spaced grid"),
+    lambda_min: float = Opt(1.0, "--lambda-min", help="Smallest λ of the log-spaced grid"),
+    lambda_max: float = Opt(100.0, "--lambda-max", help="Largest λ of the log-spaced grid"),
     n_lambdas: int = Opt(5, "--n-lambdas", help="Points of the log-spaced grid"),
     recipe: bool = Opt(True, "--recipe/--no-recipe", help="Train with pseudo-labels (keep-both recipe)"),
     keep: float = Opt(DEFAULT_KEEP, "--keep", help="Least old-label agreement a recommended λ keeps"),
