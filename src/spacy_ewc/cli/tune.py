@@ -301,11 +301,15 @@ def run_grid(job: Dict, grid: Sequence[float], n_process: int, silent: bool) -> 
     else:
         worker_job = {**job, "silent": True}
         context = multiprocessing.get_context("spawn")
-        with context.Pool(min(n_process, len(grid))) as pool:
+        pool = context.Pool(min(n_process, len(grid)))
+        try:
             calls = [pool.apply_async(run_point, (worker_job, lambda_)) for lambda_ in grid]
             for lambda_, call in zip(grid, calls):
                 results[lambda_] = call.get()
                 bar.update()
+        finally:
+            pool.close()
+            pool.join()
     bar.close()
     return [results[lambda_] for lambda_ in grid]
 
