@@ -151,6 +151,8 @@ def tune(
     keep: the least old-label agreement a recommended run must keep.
     n_updates, batch_size, drop: each run's length, batch and dropout; learn_rate: the
         Adam step (None: the pipeline's own [training.optimizer], as `spacy train` uses).
+    n_process: grid points run in parallel in spawned processes (a calling script needs the
+        `if __name__ == "__main__":` guard).
     output_dir: where to write tune.json, frontier.png and override.txt (None: nowhere).
     """
     printer = Printer(no_print=silent)
