@@ -39,3 +39,9 @@ def test_train_passes_the_overrides_of_make_train_disease():
     train = next(c for c in project()["commands"] if c["name"] == "train")
     project_options = {word for word in shlex.split(train["script"][0]) if word.startswith("--")}
     assert make_options == project_options
+
+
+def test_lambda_is_the_makefiles():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf8")
+    default = re.search(r"^EWC_LAMBDA \?= (\S+)$", makefile, re.M).group(1)
+    assert float(project()["vars"]["lambda"]) == float(default)

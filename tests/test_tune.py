@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from spacy_ewc.cli import app
 from spacy_ewc.cli.tune import DEFAULT_GRID, knee, log_grid, recommend
+from spacy_ewc.ewc.ewc import DEFAULT_LAMBDA
 
 runner = CliRunner()
 KEEP = 0.9
@@ -84,4 +85,5 @@ def test_recommend_keeps_the_constraint_or_takes_the_knee():
     assert recommend(runs, 0.95) == (runs[3], "keep")
     assert recommend(runs, 0.99) == (runs[1], "knee")
     assert knee(runs) is runs[1]
-    assert log_grid(1, 100, 5) == [1.0, 3.0, 10.0, 30.0, 100.0] == list(DEFAULT_GRID)
+    assert log_grid(1, 100, 5) == [1.0, 3.0, 10.0, 30.0, 100.0]
+    assert DEFAULT_GRID[2] == DEFAULT_LAMBDA and DEFAULT_GRID == tuple(sorted(DEFAULT_GRID))

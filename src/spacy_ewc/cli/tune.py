@@ -33,10 +33,10 @@ from wasabi import Printer
 
 from ..errors import Errors, Warnings
 from ..ewc import EWC
+from ..ewc.ewc import DEFAULT_LAMBDA
 from ..spacy_wrapper import EWCModelWrapper, protect
 from ._util import Arg, Opt, app, check_path, progress_bar, read_data, user_errors
 
-DEFAULT_GRID = (1.0, 3.0, 10.0, 30.0, 100.0)  # log_grid(1, 100, 5)
 DEFAULT_KEEP = 0.95
 OVERRIDE = "--initialize.after_init.lambda_"
 OLD_DEV_SHARE = 0.5
@@ -88,6 +88,10 @@ def parse_grid(text: str) -> List[float]:
         return [float(part) for part in text.split(",") if part.strip()]
     except ValueError:
         raise ValueError(Errors.E320.format(value=text)) from None
+
+
+# Half-decade steps around the library's default λ, on the scale of its default normalisation.
+DEFAULT_GRID = tuple(log_grid(DEFAULT_LAMBDA / 10, DEFAULT_LAMBDA * 10, 5))
 
 
 def check_options(
@@ -182,7 +186,8 @@ def tune(
         "model": str(model), "pipe": pipe_name, "n_updates": n_updates, "batch_size": batch_size,
         "drop": drop, "learn_rate": learn_rate, "seed": seed, "n_process": n_process, "labels": job["labels"],
         "n_train": job["n_train"], "n_dev": job["n_dev"], "n_fisher": job["n_fisher"],
-        "n_old_dev": job["n_old_dev"], "seconds": round(time.perf_counter() - start, 1),
+        "n_old_dev": job["n_old_dev"], "normalize": job["normalize"],
+        "seconds": round(time.perf_counter() - start, 1),
     }
     result = TuneResult(runs, best, reason, keep, recipe, settings)
     if reason == "knee":
@@ -235,6 +240,7 @@ def prepare(
         "n_updates": n_updates, "batch_size": batch_size, "drop": drop, "learn_rate": learn_rate,
         "seed": seed, "n_train": len(train_egs), "n_dev": len(dev_egs),
         "n_fisher": 0 if state else len(fisher_texts), "n_old_dev": len(heldout), "silent": silent,
+        "normalize": ewc.normalize,
     }
 
 
@@ -508,8 +514,8 @@ def tune_cli(
     state: Optional[Path] = Opt(None, "--state", "-s", help="A saved EWC state instead of a Fisher pass"),
     old_dev: Optional[Path] = Opt(None, "--old-dev", help="Held-out old-domain text for agreement"),
     lambdas: Optional[str] = Opt(None, "--lambdas", help="Comma-separated λ grid, e.g. 0,1,10"),
-    lambda_min: float = Opt(1.0, "--lambda-min", help="Smallest λ of the log-spaced grid"),
-    lambda_max: float = Opt(100.0, "--lambda-max", help="Largest λ of the log-spaced grid"),
+    lambda_min: float = Opt(DEFAULT_LAMBDA / 10, "--lambda-min", help="Smallest λ of the log-spaced grid"),
+    lambda_max: float = Opt(DEFAULT_LAMBDA * 10, "--lambda-max", help="Largest λ of the log-spaced grid"),
     n_lambdas: int = Opt(5, "--n-lambdas", help="Points of the log-spaced grid"),
     recipe: bool = Opt(True, "--recipe/--no-recipe", help="Train with pseudo-labels (keep-both recipe)"),
     keep: float = Opt(DEFAULT_KEEP, "--keep", help="Least old-label agreement a recommended λ keeps"),
