@@ -87,3 +87,10 @@ train-disease: $(NCBI) corpus/wiki/heldout.spacy
 		--output $(DISEASE_OUT)/scores-disease.json
 	$(PY) -m spacy evaluate $(DISEASE_OUT)/model-best corpus/wiki/heldout.spacy \
 		--output $(DISEASE_OUT)/scores-old-labels.json
+
+# `make project`: the same steps as train-disease and bench through project.yml (a spaCy
+# project): `spacy project run all` with the corpora in DATA and λ = EWC_LAMBDA.
+.PHONY: project
+
+project: setup
+	$(PY) -m spacy project run all . --vars.data $(DATA) --vars.lambda $(EWC_LAMBDA)

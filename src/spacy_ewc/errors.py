@@ -311,6 +311,52 @@ class Errors(metaclass=ErrorsWithCodes):
     )
     E109 = "[initialize.after_init] {callback}: the Fisher data {path} gave no texts or examples."
 
+    # spacy-ewc tune (cli/tune.py)
+    E320 = (
+        "The λ grid must be distinct numbers >= 0 (for example --lambdas 0,1,10, or a log-spaced "
+        "grid with 0 < --lambda-min <= --lambda-max and --n-lambdas >= 1), got {value!r}."
+    )
+    E321 = (
+        "--keep is the least old-label agreement to keep, a number from 0 to 1 (for example 0.95), "
+        "got {value!r}."
+    )
+    E322 = (
+        "tune needs the old domain: old-domain text (--old, for the Fisher and held-out agreement) "
+        "or a saved EWC state (--state)."
+    )
+    E323 = (
+        "tune measures old-label agreement on held-out old-domain text: give --old (half of it is "
+        "held out) or --old-dev."
+    )
+    E324 = (
+        "{name} must be an integer >= 1 (drop: a number in [0, 1); learn_rate: a number > 0), "
+        "got {value!r}."
+    )
+    E325 = (
+        "The training data has no entity label that '{name}' does not know already: tune measures "
+        "how a NEW label is learnt. Give gold data of the new label (for example DISEASE)."
+    )
+    E326 = (
+        "The dev data has no entity of the new label(s) {labels}, so their score cannot be measured. "
+        "Give a dev set annotated with them."
+    )
+    E327 = (
+        "The frontier plot needs matplotlib: pip install 'spacy-ewc[bench]' (or matplotlib), or pass "
+        "--no-png (png=False) to skip the plot."
+    )
+    E328 = (
+        "The old-domain text has {n} text(s); it is split in half (Fisher / held-out agreement), so "
+        "it needs at least 2. Give more text, or --old-dev."
+    )
+    E329 = (
+        "tune trains a component that predicts entities; '{name}' is not one in this pipeline "
+        "(components: {names}). Pass --pipe with the name of its ner."
+    )
+    E330 = (
+        "Training and dev data must be Examples or (text, annotations) tuples with entities, got a "
+        "{type}. Read a .spacy corpus or a .jsonl file with \"entities\"."
+    )
+
 
     # spacy-ewc 0.1.1 compatibility and input checks (E200-E219)
     E200 = (
@@ -363,6 +409,11 @@ class Warnings(metaclass=ErrorsWithCodes):
         "balance ({default:g}); docs/lambda.md lists stronger settings. "
         "Keep the value if you mean it: "
         "warnings.filterwarnings('ignore', message=r'\\[W200\\]')."
+    )
+
+    W320 = (
+        "No run kept old-label agreement >= {keep:g} (the best kept {best:.3f}): recommending the knee "
+        "of the frontier instead. Widen the grid to larger λ, or lower --keep."
     )
 
 

@@ -20,6 +20,7 @@ it loads a pipeline.
 from __future__ import annotations
 
 import contextlib
+import functools
 import sys
 import time
 import warnings
@@ -32,6 +33,7 @@ from spacy.language import Language
 from spacy.training import Corpus
 from spacy.training.loop import DIR_MODEL_BEST
 from spacy.util import registry
+from tqdm import tqdm
 from wasabi import msg
 
 from .checks import check_folder_name
@@ -55,6 +57,7 @@ def create_ewc_callback(
     fisher: str = "predicted",
     normalize: Optional[str] = "mean",
     limit: int = 0,
+    progress: bool = True,
 ) -> Callable[[Language], Language]:
     """An [initialize.after_init] callback that turns EWC on for `pipes`.
 
@@ -66,6 +69,8 @@ def create_ewc_callback(
         "empirical" (gold annotations of labels the component knows) or "auto".
     normalize: "mean", "max" or null (see `spacy_ewc.EWC`).
     limit: use the first `limit` texts or examples (0: all).
+    progress: a progress bar for each Fisher pass, on stderr when it is a terminal (as
+        spaCy's own bars); false silences it.
     """
     if not isinstance(pipes, (list, tuple)) or not pipes or not all(isinstance(p, str) for p in pipes):
         raise ValueError(Errors.E101.format(callback=CALLBACK_NAME, value=pipes))
@@ -88,7 +93,8 @@ def create_ewc_callback(
             for name in pipes:
                 start = time.perf_counter()
                 ewc = protect(
-                    nlp, items, lambda_=lambda_, pipe_name=name, fisher=fisher, normalize=normalize
+                    nlp, items, lambda_=lambda_, pipe_name=name, fisher=fisher, normalize=normalize,
+                    progress=fisher_progress(name) if progress else None,
                 )
                 msg.info(
                     f"EWC on for '{name}': lambda_={lambda_:g}, {ewc.fisher_kind} Fisher from "
@@ -98,6 +104,10 @@ def create_ewc_callback(
         return nlp
 
     return enable_ewc
+
+
+def fisher_progress(name: str) -> Callable:
+    return functools.partial(tqdm, desc=f"EWC Fisher '{name}'", unit="ex", leave=False, disable=None)
 
 
 def fisher_data_reader(data: FisherData) -> Callable[[Language], Iterator]:

@@ -6,6 +6,7 @@ from .evaluate import evaluate_cli
 from .fisher import fisher_cli
 from .merge import merge_cli
 from .package import package_cli, package_pipeline
+from .tune import TuneResult, tune, tune_cli
 
 
 def setup_cli(prog_name: str = "spacy-ewc") -> None:
@@ -14,5 +15,5 @@ def setup_cli(prog_name: str = "spacy-ewc") -> None:
 
 __all__ = [
     "app", "setup_cli", "consolidate_cli", "evaluate_cli", "fisher_cli", "merge_cli", "package_cli",
-    "package_pipeline",
+    "package_pipeline", "tune", "tune_cli", "TuneResult",
 ]

@@ -201,6 +201,9 @@ def _read_jsonl(path: Path, limit: int) -> list:
     return items
 
 
-def progress_bar(desc: str):
-    """A tqdm wrapper for the Fisher pass, shown on stderr as spaCy's CLI shows its bars."""
+def progress_bar(desc: str, silent: bool = False):
+    """A tqdm wrapper for the Fisher pass, shown on stderr as spaCy's CLI shows its bars
+    (off when stderr is not a terminal); None when `silent`."""
+    if silent:
+        return None
     return functools.partial(tqdm, desc=desc, unit="ex", leave=False, disable=None)

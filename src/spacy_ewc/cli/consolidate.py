@@ -48,6 +48,7 @@ def consolidate_cli(
     kind: str = Opt("auto", "--kind", "-k", help="Fisher targets for DATA: empirical, predicted or auto"),
     n_process: int = Opt(1, "--n-process", "-n", help="Processes for the Fisher pass"),
     limit: int = Opt(0, "--limit", help="Use the first N items of DATA (0: all)"),
+    silent: bool = Opt(False, "--silent", help="No progress bar or progress messages"),
 ):
     """After training on a task: θ* becomes MODEL's weights and F becomes γ·F_old + F_new.
 
@@ -76,10 +77,11 @@ def consolidate_cli(
             fresh = EWC.from_disk(new, nlp, pipe_name)
         else:
             items = read_data(data, nlp, limit)
-            msg.info(f"Fisher of '{pipe_name}' on {len(items)} items from {data}")
+            if not silent:
+                msg.info(f"Fisher of '{pipe_name}' on {len(items)} items from {data}")
             fresh = estimate(
                 nlp, items, old.lambda_, pipe_name, fisher=kind, normalize=old.normalize,
-                n_process=n_process, progress=progress_bar("Fisher"),
+                n_process=n_process, progress=progress_bar("Fisher", silent),
             )
         old.consolidate(fresh, gamma)
         output = output or state

@@ -52,6 +52,7 @@ def fisher_cli(
         None, "--shard", help="Only shard I of N, as I/N (0-based); merge the shards later"
     ),
     limit: int = Opt(0, "--limit", help="Use the first N items of DATA (0: all)"),
+    silent: bool = Opt(False, "--silent", help="No progress bar or progress messages"),
 ):
     """Estimate the Fisher information of a component on DATA and save θ*, F and λ.
 
@@ -76,11 +77,12 @@ def fisher_cli(
         items = read_data(data, nlp, limit)
         start, end = shard_bounds(len(items), index, count)
         items = items[start:end]
-        msg.info(f"Fisher of '{pipe_name}' on {len(items)} items from {data}")
+        if not silent:
+            msg.info(f"Fisher of '{pipe_name}' on {len(items)} items from {data}")
         ewc = estimate(
             nlp, items, lambda_, pipe_name,
             fisher=kind, normalize=None if normalize == "none" else normalize,
-            offset=start, n_process=n_process, progress=progress_bar("Fisher"),
+            offset=start, n_process=n_process, progress=progress_bar("Fisher", silent),
         )
         ewc.to_disk(output)
     msg.good(f"Saved the EWC state ({ewc.fisher_kind} Fisher, {ewc.n_examples} examples) to {output}")
