@@ -131,6 +131,13 @@ class Errors(metaclass=ErrorsWithCodes):
     )
     E109 = "[initialize.after_init] {callback}: the Fisher data {path} gave no texts or examples."
 
+    # PyTorch-backed components (ewc/torch_params.py)
+    E300 = (
+        "Layer '{layer}' keeps its weights in a {type}; EWC reads the parameters of PyTorch "
+        "shims only (PyTorchWrapper, curated transformers), so those weights would go "
+        "unprotected. Wrap the model with thinc's PyTorchWrapper, or protect another component."
+    )
+
 
 class Warnings(metaclass=ErrorsWithCodes):
     W001 = (

@@ -67,6 +67,13 @@ def mean_fisher(sums: Dict[str, Any], n_examples: int, pipe_name: str) -> Vector
     return VectorDict((key, value / n_examples) for key, value in sums.items())
 
 
+def _add_penalty(node: Model, name: str, anchor, fisher, buffer, lambda_: float) -> None:
+    """The gradient of a thinc array gets λ·F·(θ−θ*), computed in `buffer`."""
+    diff = ewc_math.penalty_gradient(node.get_param(name), anchor, fisher, out=buffer)
+    diff *= lambda_
+    node.inc_grad(name, diff)
+
+
 class EWC:
     """Elastic Weight Consolidation for one spaCy component.
 
@@ -152,8 +159,6 @@ class EWC:
     def set_lambda(self, lambda_: float) -> None:
         """Change the strength of the penalty (a finite number >= 0)."""
         self.lambda_ = check_lambda(lambda_)
-        self._scaled = {}
-        self._resolution = {}
 
     def compute_ewc_penalty(self, model: Any = None) -> float:
         """½ Σ F (θ − θ*)² at the current parameters (without λ).
@@ -175,8 +180,9 @@ class EWC:
     def compute_gradient_penalty(self) -> VectorDict:
         """λ·F·(θ − θ*) for every key of `theta_star`."""
         out = VectorDict()
-        for key, node, name, anchor, scaled in self._resolved(self.model):
-            out[key] = ewc_math.penalty_gradient(node.get_param(name), anchor, scaled)
+        for key, node, name in self._resolved(self.model):
+            fisher = self.fisher_matrix[key] * self.lambda_
+            out[key] = ewc_math.penalty_gradient(node.get_param(name), self.theta_star[key], fisher)
         return out
 
     def apply_ewc_penalty_to_gradients(self, model: Optional[Model] = None) -> None:
@@ -186,18 +192,17 @@ class EWC:
         acts at every optimizer step. `model` defaults to the component's model; the
         wrapper passes itself so a deep copy of a wrapped model penalises the copy.
         """
-        if self.lambda_ == 0.0:
+        lambda_ = self.lambda_
+        if lambda_ == 0.0:
             return
-        for _key, node, name, anchor, scaled, buffer in self._resolved_with_buffers(model or self.model):
-            node.inc_grad(name, ewc_math.penalty_gradient(node.get_param(name), anchor, scaled, out=buffer))
+        for add_penalty, args in self._penalty_steps(model or self.model):
+            add_penalty(*args, lambda_)
 
     # ------------------------------------------------------------------ internals
 
     def _reset_cache(self) -> None:
-        self._scaled: Dict[str, Any] = {}
-        self._buffers: Dict[str, Any] = {}
         self._signature: Dict[int, Tuple[int, ...]] = {}
-        self._resolution: Dict[int, List[Tuple[str, Model, str, Any, Any, Any]]] = {}
+        self._resolution: Dict[int, List[Tuple[Callable, tuple]]] = {}
         self._warned = False
 
     def _model_of(self, obj: Any) -> Model:
@@ -210,35 +215,45 @@ class EWC:
 
     def _current_params(self, model: Optional[Model] = None) -> Dict[str, Any]:
         resolved = self._resolved(model if model is not None else self.model)
-        return {key: node.get_param(name) for key, node, name, _, _ in resolved}
+        return {key: node.get_param(name) for key, node, name in resolved}
 
-    def _resolved(self, model: Model):
-        return [entry[:5] for entry in self._resolved_with_buffers(model)]
+    def _resolved(self, model: Model) -> List[Tuple[str, Any, str]]:
+        """(key, node, name) per protected array of `model`, after checking the state against it."""
+        refs = {ref.key: ref for ref in iter_params(model)}
+        self._match(refs)
+        return [(key, refs[key].node, refs[key].name) for key in self.theta_star]
 
-    def _resolved_with_buffers(self, model: Model):
-        """(key, node, name, θ*, λF, buffer) per protected array of `model`.
+    def _penalty_steps(self, model: Model) -> List[Tuple[Callable, tuple]]:
+        """(function, arguments) that add λ·F·(θ−θ*) to one array's gradient, given λ.
 
         Recomputed only when the tree's nodes change (a layer replaced by resize_output),
-        so the per-update path builds no strings and walks the tree once.
+        so the per-update path builds no strings and walks the tree once. No λF is kept:
+        every step works through one scratch buffer, the size of the largest array, shared
+        by all arrays of one kind; torch parameters work on torch views of θ*, F and it.
         """
         signature = structure_signature(model)
         cached = self._resolution.get(id(model))
         if cached is not None and self._signature.get(id(model)) == signature:
             return cached
-        refs = {ref.key: ref for ref in iter_params(model)}
-        self._match(refs)
-        entries = []
-        for key, anchor in self.theta_star.items():
-            ref = refs[key]
-            if key not in self._scaled:
-                self._scaled[key] = self.fisher_matrix[key] * self.lambda_
-            buffer = self._buffers.get(key)
-            if buffer is None or buffer.shape != anchor.shape:
-                buffer = self._buffers[key] = numpy.empty_like(anchor)
-            entries.append((key, ref.node, ref.name, anchor, self._scaled[key], buffer))
-        self._resolution = {id(model): entries}
+        resolved = self._resolved(model)
+        scratch: Dict[Tuple[type, Any], Any] = {}
+        for key, _, _ in resolved:
+            anchor = self.theta_star[key]
+            kind = (type(anchor), anchor.dtype)
+            if kind not in scratch or scratch[kind].size < anchor.size:
+                scratch[kind] = anchor.ravel()[: anchor.size].copy()
+        steps = []
+        for key, node, name in resolved:
+            anchor, fisher = self.theta_star[key], self.fisher_matrix[key]
+            buffer = scratch[(type(anchor), anchor.dtype)][: anchor.size].reshape(anchor.shape)
+            if isinstance(node, Model):
+                steps.append((_add_penalty, (node, name, anchor, fisher, buffer)))
+            else:
+                views = (node.tensor(name, anchor), node.tensor(name, fisher), node.tensor(name, buffer))
+                steps.append((node.add_penalty, (name, *views)))
+        self._resolution = {id(model): steps}
         self._signature = {id(model): signature}
-        return entries
+        return steps
 
     def _match(self, refs: Dict[str, ParamRef]) -> None:
         """Check the state against the model; grow θ* and F where an output layer grew."""
@@ -270,7 +285,7 @@ class EWC:
                         f"{anchor.shape}, and it did not grow"
                     )
                 ) from None
-            self._scaled.pop(key, None)
+            self._resolution = {}
             logger.info(
                 "EWC: %s grew from %s to %s; new entries have zero importance",
                 key, anchor.shape, param.shape,
