@@ -12,6 +12,7 @@ import numpy
 from spacy.language import Language
 from spacy.pipeline import TrainablePipe
 from thinc.api import Model
+from thinc.util import get_array_module
 
 from ..errors import Errors, Warnings
 from . import math as ewc_math
@@ -22,6 +23,7 @@ from .vector_dict import VectorDict
 logger = logging.getLogger("spacy_ewc")
 
 DEFAULT_LAMBDA = 3.0
+PENALTY_CHUNK = 1 << 16
 DEFAULT_NORMALIZATION = "mean"
 STATE_FORMAT = 1
 _META_FILE = "ewc.json"
@@ -67,11 +69,25 @@ def mean_fisher(sums: Dict[str, Any], n_examples: int, pipe_name: str) -> Vector
     return VectorDict((key, value / n_examples) for key, value in sums.items())
 
 
+def penalty_chunk(n_floats: int) -> int:
+    """Floats of the penalty's scratch buffer: at most 1/64 of the state's θ*, so it
+    adds little to θ* and F, and few enough chunks that the per-update loop stays short."""
+    return max(PENALTY_CHUNK, -(-n_floats // 64))
+
+
 def _add_penalty(node: Model, name: str, anchor, fisher, buffer, lambda_: float) -> None:
-    """The gradient of a thinc array gets λ·F·(θ−θ*), computed in `buffer`."""
-    diff = ewc_math.penalty_gradient(node.get_param(name), anchor, fisher, out=buffer)
-    diff *= lambda_
-    node.inc_grad(name, diff)
+    """The gradient of a thinc array gets λ·F·(θ−θ*), chunk by chunk through `buffer`
+    (flat arrays: θ*, F, scratch); a missing gradient starts at zero."""
+    if not node.has_grad(name):
+        node.set_grad(name, node.ops.alloc(node.get_param(name).shape, dtype=anchor.dtype))
+    param, grad = node.get_param(name).ravel(), node.get_grad(name).ravel()
+    size, chunk = anchor.size, buffer.size
+    for start in range(0, size, chunk):
+        stop = min(start + chunk, size)
+        out = buffer[: stop - start]
+        ewc_math.penalty_gradient(param[start:stop], anchor[start:stop], fisher[start:stop], out=out)
+        out *= lambda_
+        grad[start:stop] += out
 
 
 class EWC:
@@ -150,9 +166,27 @@ class EWC:
 
     def _set_fisher(self, fisher_raw: Dict[str, Any], n_examples: int) -> None:
         self.n_examples = int(n_examples)
-        self.fisher_raw = VectorDict(fisher_raw)
-        scaled, self.fisher_scale = ewc_math.normalize(self.fisher_raw, self.normalize)
+        scaled, self.fisher_scale = ewc_math.normalize(fisher_raw, self.normalize)
         self.fisher_matrix = VectorDict(scaled)
+        self._fisher_raw = None
+
+    @property
+    def fisher_raw(self) -> VectorDict:
+        """F before normalisation, the mean of per-example squared gradients.
+
+        Not stored: it is F·fisher_scale (equal to the measured mean to float rounding),
+        computed when asked for. Only a consolidated state, whose F sums tasks normalised
+        each on its own, keeps the sum of their unnormalised estimates apart.
+        """
+        if self._fisher_raw is not None:
+            return self._fisher_raw
+        if self.fisher_scale == 1.0:
+            return self.fisher_matrix
+        return VectorDict((key, f * self.fisher_scale) for key, f in self.fisher_matrix.items())
+
+    @fisher_raw.setter
+    def fisher_raw(self, value: Optional[Dict[str, Any]]) -> None:
+        self._fisher_raw = None if value is None else VectorDict(value)
 
     # ------------------------------------------------------------------ penalty
 
@@ -201,6 +235,7 @@ class EWC:
     # ------------------------------------------------------------------ internals
 
     def _reset_cache(self) -> None:
+        self._scratch: List[Any] = []
         self._signature: Dict[int, Tuple[int, ...]] = {}
         self._resolution: Dict[int, List[Tuple[Callable, tuple]]] = {}
         self._warned = False
@@ -228,32 +263,41 @@ class EWC:
 
         Recomputed only when the tree's nodes change (a layer replaced by resize_output),
         so the per-update path builds no strings and walks the tree once. No λF is kept:
-        every step works through one scratch buffer, the size of the largest array, shared
-        by all arrays of one kind; torch parameters work on torch views of θ*, F and it.
+        every step works through one scratch buffer of `penalty_chunk` floats shared by
+        all arrays, chunk by chunk; torch parameters work on torch views of θ*, F and it.
         """
         signature = structure_signature(model)
         cached = self._resolution.get(id(model))
         if cached is not None and self._signature.get(id(model)) == signature:
             return cached
         resolved = self._resolved(model)
+        chunk = penalty_chunk(self.theta_star.size)
         scratch: Dict[Tuple[type, Any], Any] = {}
-        for key, _, _ in resolved:
-            anchor = self.theta_star[key]
-            kind = (type(anchor), anchor.dtype)
-            if kind not in scratch or scratch[kind].size < anchor.size:
-                scratch[kind] = anchor.ravel()[: anchor.size].copy()
         steps = []
         for key, node, name in resolved:
-            anchor, fisher = self.theta_star[key], self.fisher_matrix[key]
-            buffer = scratch[(type(anchor), anchor.dtype)][: anchor.size].reshape(anchor.shape)
+            anchor, fisher = self.theta_star[key].ravel(), self.fisher_matrix[key].ravel()
+            kind = (type(anchor), anchor.dtype)
+            if kind not in scratch:
+                scratch[kind] = get_array_module(anchor).empty(chunk, dtype=anchor.dtype)
+            buffer = scratch[kind]
             if isinstance(node, Model):
                 steps.append((_add_penalty, (node, name, anchor, fisher, buffer)))
             else:
                 views = (node.tensor(name, anchor), node.tensor(name, fisher), node.tensor(name, buffer))
                 steps.append((node.add_penalty, (name, *views)))
+        self._scratch = list(scratch.values())
         self._resolution = {id(model): steps}
         self._signature = {id(model): signature}
         return steps
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes the state holds: θ*, F, the unnormalised F where it is kept apart
+        (after `consolidate`), and the penalty's scratch buffer."""
+        arrays = [*self.theta_star.values(), *self.fisher_matrix.values(), *self._scratch]
+        if self._fisher_raw is not None:
+            arrays.extend(a for k, a in self._fisher_raw.items() if a is not self.fisher_matrix.get(k))
+        return sum(int(a.nbytes) for a in arrays)
 
     def _match(self, refs: Dict[str, ParamRef]) -> None:
         """Check the state against the model; grow θ* and F where an output layer grew."""
@@ -274,9 +318,9 @@ class EWC:
                 self.fisher_matrix[key] = ewc_math.grow(
                     self.fisher_matrix[key], param.shape, numpy.zeros_like(param)
                 )
-                if key in self.fisher_raw:
-                    self.fisher_raw[key] = ewc_math.grow(
-                        self.fisher_raw[key], param.shape, numpy.zeros_like(param)
+                if self._fisher_raw is not None and key in self._fisher_raw:
+                    self._fisher_raw[key] = ewc_math.grow(
+                        self._fisher_raw[key], param.shape, numpy.zeros_like(param)
                     )
             except ValueError:
                 raise ValueError(
@@ -357,13 +401,14 @@ class EWC:
         self.fisher_scale = meta["fisher_scale"]
         self.n_examples = meta["n_examples"]
         self.tasks = meta.get("tasks", 1)
-        self.theta_star, self.fisher_matrix, self.fisher_raw = VectorDict(), VectorDict(), VectorDict()
+        self.theta_star, self.fisher_matrix, raw = VectorDict(), VectorDict(), VectorDict()
         with numpy.load(arrays_path, allow_pickle=False) as arrays:
             for i, key in enumerate(meta["keys"]):
                 self.theta_star[key] = arrays[f"theta_star_{i}"]
                 self.fisher_matrix[key] = arrays[f"fisher_{i}"]
-                if f"fisher_raw_{i}" in arrays:
-                    self.fisher_raw[key] = arrays[f"fisher_raw_{i}"]
+                if self.tasks > 1 and f"fisher_raw_{i}" in arrays:
+                    raw[key] = arrays[f"fisher_raw_{i}"]
+        self.fisher_raw = raw or None
         self._reset_cache()
         self._match({ref.key: ref for ref in iter_params(self.model)})
         return self

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from typing import Dict
 
+from thinc.compat import torch
 from thinc.shims import PyTorchShim, Shim
 from thinc.util import torch2xp, xp2torch
 
@@ -82,10 +83,15 @@ class ShimParams:
         return xp2torch(array, device=self._params[name].device)
 
     def add_penalty(self, name: str, anchor, fisher, buffer, lambda_: float) -> None:
-        """grad += λ·F·(θ − θ*) in torch, through `buffer`; a missing grad is created."""
+        """grad += λ·F·(θ − θ*) in torch, chunk by chunk through `buffer` (θ*, F and it
+        flat); a missing grad starts at zero."""
         param = self._params[name]
-        diff = buffer.copy_(param.detach()).sub_(anchor).mul_(fisher)
         if param.grad is None:
-            param.grad = diff.mul(lambda_)
-        else:
-            param.grad.add_(diff, alpha=lambda_)
+            param.grad = torch.zeros_like(param)
+        values, grad = param.detach().view(-1), param.grad.view(-1)
+        size, chunk = anchor.numel(), buffer.numel()
+        for start in range(0, size, chunk):
+            stop = min(start + chunk, size)
+            out = buffer[: stop - start]
+            torch.sub(values[start:stop], anchor[start:stop], out=out).mul_(fisher[start:stop])
+            grad[start:stop].add_(out, alpha=lambda_)
