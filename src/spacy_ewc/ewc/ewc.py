@@ -23,7 +23,7 @@ from .vector_dict import VectorDict
 logger = logging.getLogger("spacy_ewc")
 
 DEFAULT_LAMBDA = 3.0
-PENALTY_CHUNK = 1 << 16
+PENALTY_CHUNK = 1 << 12
 DEFAULT_NORMALIZATION = "mean"
 STATE_FORMAT = 1
 _META_FILE = "ewc.json"
@@ -70,9 +70,10 @@ def mean_fisher(sums: Dict[str, Any], n_examples: int, pipe_name: str) -> Vector
 
 
 def penalty_chunk(n_floats: int) -> int:
-    """Floats of the penalty's scratch buffer: at most 1/64 of the state's θ*, so it
-    adds little to θ* and F, and few enough chunks that the per-update loop stays short."""
-    return max(PENALTY_CHUNK, -(-n_floats // 64))
+    """Floats of the penalty's scratch buffer: 1/128 of θ* (at least PENALTY_CHUNK), so
+    the state stays near 2× the protected bytes and an update loops over at most 128
+    chunks besides one per array."""
+    return max(PENALTY_CHUNK, -(-n_floats // 128))
 
 
 def _add_penalty(node: Model, name: str, anchor, fisher, buffer, lambda_: float) -> None:

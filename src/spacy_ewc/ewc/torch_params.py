@@ -93,5 +93,5 @@ class ShimParams:
         for start in range(0, size, chunk):
             stop = min(start + chunk, size)
             out = buffer[: stop - start]
-            torch.sub(values[start:stop], anchor[start:stop], out=out).mul_(fisher[start:stop])
-            grad[start:stop].add_(out, alpha=lambda_)
+            torch.sub(values[start:stop], anchor[start:stop], out=out)
+            grad[start:stop].addcmul_(fisher[start:stop], out, value=lambda_)
