@@ -8,6 +8,7 @@ tagged by a rule on real sentences, then fine-tuned on a second rule.
 from __future__ import annotations
 
 import string
+import types
 
 import numpy
 import pytest
@@ -290,3 +291,100 @@ def test_state_round_trip_is_bit_for_bit(pipeline, tmp_path):
             assert isinstance(other, numpy.ndarray) and other.dtype == value.dtype
             assert other.tobytes() == value.tobytes(), (name, key)
     assert loaded.compute_drift() == 0.0
+
+
+TRAIN_CONFIG = """
+[paths]
+train = null
+dev = null
+fisher = null
+start = null
+
+[nlp]
+lang = "en"
+pipeline = ["tagger"]
+
+[components]
+
+[components.tagger]
+source = ${paths.start}
+
+[corpora]
+
+[corpora.train]
+@readers = "spacy.Corpus.v1"
+path = ${paths.train}
+
+[corpora.dev]
+@readers = "spacy.Corpus.v1"
+path = ${paths.dev}
+
+[training]
+seed = 0
+gpu_allocator = null
+max_steps = 4
+eval_frequency = 2
+dropout = 0.0
+
+[training.batcher]
+@batchers = "spacy.batch_by_sequence.v1"
+size = 3
+
+[training.before_update]
+@callbacks = "spacy_ewc.test.count_torch_penalties.v1"
+
+[training.logger]
+@loggers = "spacy-ewc.EWCLogger.v1"
+
+[initialize]
+
+[initialize.after_init]
+@callbacks = "spacy-ewc.ewc.v1"
+pipes = ["tagger"]
+lambda_ = 10.0
+data = ${paths.fisher}
+fisher = "empirical"
+"""
+PENALTIES = []
+
+
+@spacy.registry.callbacks("spacy_ewc.test.count_torch_penalties.v1")
+def count_torch_penalties():
+    """Before each step of `spacy train`: how many penalties the earlier steps applied."""
+
+    def count(nlp, args):
+        wrapper = nlp.get_pipe("tagger").model
+        if args["step"] == 0:
+            PENALTIES.clear()
+            apply = wrapper.apply_ewc_penalty_to_gradients
+
+            def counted(ewc, model=None):
+                PENALTIES.append(args["step"])
+                return apply(model)
+
+            wrapper.apply_ewc_penalty_to_gradients = types.MethodType(counted, wrapper.ewc)
+        PENALTIES.append(("step", args["step"], sum(1 for p in PENALTIES if not isinstance(p, tuple))))
+
+    return count
+
+
+def test_spacy_train_applies_the_penalty_once_per_step_and_saves_torch_keys(trained, tmp_path):
+    from spacy.cli.train import train
+    from spacy.tokens import DocBin
+
+    nlp, examples = trained
+    nlp.to_disk(tmp_path / "start")
+    DocBin(docs=[eg.reference for eg in tagged(nlp, NEW_TEXTS, length_tag)]).to_disk(tmp_path / "train.spacy")
+    DocBin(docs=[eg.reference for eg in examples]).to_disk(tmp_path / "fisher.spacy")
+    (tmp_path / "config.cfg").write_text(TRAIN_CONFIG, encoding="utf8")
+    paths = {"paths.start": str(tmp_path / "start"), "paths.train": str(tmp_path / "train.spacy"),
+             "paths.dev": str(tmp_path / "train.spacy"), "paths.fisher": str(tmp_path / "fisher.spacy")}
+    train(tmp_path / "config.cfg", tmp_path / "out", overrides=paths)
+    steps = [entry for entry in PENALTIES if isinstance(entry, tuple)]
+    assert [(step, applied) for _, step, applied in steps] == [(step, step) for step in range(5)]
+    last = tmp_path / "out" / "model-last"
+    state = EWC.from_disk(last / "ewc" / "tagger", spacy.load(last))
+    saved = EWC(nlp, examples, pipe_name="tagger", fisher="empirical")
+    assert state.keys == saved.keys and any("/shims/" in key for key in state.keys)
+    for key in state.keys:
+        assert state.theta_star[key].tobytes() == saved.theta_star[key].tobytes(), key
