@@ -152,7 +152,7 @@ class EWC:
         """Diagonal Fisher: mean over examples of per-example squared gradients.
 
         Normalised as set by `self.normalize`; the divisor is kept in `fisher_scale`.
-        Also sets `n_examples` and the unnormalised `fisher_raw`. Example i is seeded with
+        Also sets `n_examples` (`fisher_raw` is F·fisher_scale). Example i is seeded with
         `seed + i` (a shard passes the global index of its first example).
         """
         examples = list(examples)
