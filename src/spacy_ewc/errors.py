@@ -379,6 +379,12 @@ class Errors(metaclass=ErrorsWithCodes):
         "set_lambda() takes one strength, given once: set_lambda(3.0), "
         "set_lambda(new_lambda=3.0) or set_lambda(lambda_=3.0)."
     )
+    # PyTorch-backed components (ewc/torch_params.py)
+    E300 = (
+        "Layer '{layer}' keeps its weights in a {type}; EWC reads the parameters of PyTorch "
+        "shims only (PyTorchWrapper, curated transformers), so those weights would go "
+        "unprotected. Wrap the model with thinc's PyTorchWrapper, or protect another component."
+    )
 
 
 class Warnings(metaclass=ErrorsWithCodes):

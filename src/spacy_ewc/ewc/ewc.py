@@ -12,6 +12,7 @@ import numpy
 from spacy.language import Language
 from spacy.pipeline import TrainablePipe
 from thinc.api import Model
+from thinc.util import get_array_module
 
 from ..checks import check_int
 from ..errors import Errors, EWCWarning, InvalidPipeError, Warnings
@@ -34,6 +35,7 @@ logger = logging.getLogger("spacy_ewc")
 DEFAULT_LAMBDA = 3.0
 # An explicit λ above this warns (W200): far beyond the default scale, e.g. 0.1.1's 1000.
 LAMBDA_WARN_ABOVE = 100 * DEFAULT_LAMBDA
+PENALTY_CHUNK = 1 << 12
 DEFAULT_NORMALIZATION = "mean"
 _UNSET: Any = object()
 
@@ -68,6 +70,28 @@ def warn_if_strong(lambda_: float) -> None:
     if lambda_ > LAMBDA_WARN_ABOVE:
         message = Warnings.W200.format(value=lambda_, ratio=lambda_ / DEFAULT_LAMBDA, default=DEFAULT_LAMBDA)
         warnings.warn(message, EWCWarning, stacklevel=3)
+
+
+def penalty_chunk(n_floats: int) -> int:
+    """Floats of the penalty's scratch buffer: 1/128 of θ* (at least PENALTY_CHUNK), so
+    the state stays near 2× the protected bytes and an update loops over at most 128
+    chunks besides one per array."""
+    return max(PENALTY_CHUNK, -(-n_floats // 128))
+
+
+def _add_penalty(node: Model, name: str, anchor, fisher, buffer, lambda_: float) -> None:
+    """The gradient of a thinc array gets λ·F·(θ−θ*), chunk by chunk through `buffer`
+    (flat arrays: θ*, F, scratch); a missing gradient starts at zero."""
+    if not node.has_grad(name):
+        node.set_grad(name, node.ops.alloc(node.get_param(name).shape, dtype=anchor.dtype))
+    param, grad = node.get_param(name).ravel(), node.get_grad(name).ravel()
+    size, chunk = anchor.size, buffer.size
+    for start in range(0, size, chunk):
+        stop = min(start + chunk, size)
+        out = buffer[: stop - start]
+        ewc_math.penalty_gradient(param[start:stop], anchor[start:stop], fisher[start:stop], out=out)
+        out *= lambda_
+        grad[start:stop] += out
 
 
 def check_normalize(value: Optional[str]) -> Optional[str]:
@@ -178,7 +202,7 @@ class EWC:
         """Diagonal Fisher: mean over examples of per-example squared gradients.
 
         Normalised as set by `self.normalize`; the divisor is kept in `fisher_scale`.
-        Also sets `n_examples` and the unnormalised `fisher_raw`. Example i is seeded with
+        Also sets `n_examples` (`fisher_raw` is F·fisher_scale). Example i is seeded with
         `seed + i` (a shard passes the global index of its first example).
         """
         examples = list(examples)
@@ -193,9 +217,26 @@ class EWC:
 
     def _set_fisher(self, fisher_raw: Dict[str, Any], n_examples: int) -> None:
         self.n_examples = int(n_examples)
-        self.fisher_raw = VectorDict(fisher_raw)
-        scaled, self.fisher_scale = ewc_math.normalize(self.fisher_raw, self.normalize)
+        scaled, self.fisher_scale = ewc_math.normalize(fisher_raw, self.normalize)
         self.fisher_matrix = VectorDict(scaled)
+        self._fisher_raw = None
+    @property
+    def fisher_raw(self) -> VectorDict:
+        """F before normalisation, the mean of per-example squared gradients.
+
+        Not stored: it is F·fisher_scale (equal to the measured mean to float rounding),
+        computed when asked for. Only a consolidated state, whose F sums tasks normalised
+        each on its own, keeps the sum of their unnormalised estimates apart.
+        """
+        if self._fisher_raw is not None:
+            return self._fisher_raw
+        if self.fisher_scale == 1.0:
+            return self.fisher_matrix
+        return VectorDict((key, f * self.fisher_scale) for key, f in self.fisher_matrix.items())
+
+    @fisher_raw.setter
+    def fisher_raw(self, value: Optional[Dict[str, Any]]) -> None:
+        self._fisher_raw = None if value is None else VectorDict(value)
 
     # ------------------------------------------------------------------ penalty
 
@@ -233,9 +274,8 @@ class EWC:
         self._invalidate()
 
     def _invalidate(self) -> None:
-        """Drop λF and the resolved entries: the next update rebuilds them from the state."""
-        self._scaled: Dict[str, Any] = {}
-        self._resolution: Dict[int, List[Tuple[str, Model, str, Any, Any, Any]]] = {}
+        """Drop the resolved penalty steps: the next update rebuilds them from the state."""
+        self._resolution: Dict[int, List[Tuple[Callable, tuple]]] = {}
 
     def compute_ewc_penalty(self, model: Any = None) -> float:
         """½ Σ F (θ − θ*)² at the current parameters (without λ).
@@ -257,8 +297,9 @@ class EWC:
     def compute_gradient_penalty(self) -> VectorDict:
         """λ·F·(θ − θ*) for every key of `theta_star`."""
         out = VectorDict()
-        for key, node, name, anchor, scaled in self._resolved(self.model):
-            out[key] = ewc_math.penalty_gradient(node.get_param(name), anchor, scaled)
+        for key, node, name in self._resolved(self.model):
+            fisher = self.fisher_matrix[key] * self.lambda_
+            out[key] = ewc_math.penalty_gradient(node.get_param(name), self.theta_star[key], fisher)
         return out
 
     def apply_ewc_penalty_to_gradients(self, model: Optional[Model] = None) -> None:
@@ -268,16 +309,17 @@ class EWC:
         acts at every optimizer step. `model` defaults to the component's model; the
         wrapper passes itself so a deep copy of a wrapped model penalises the copy.
         """
-        if self.lambda_ == 0.0:
+        lambda_ = self.lambda_
+        if lambda_ == 0.0:
             return
-        for _key, node, name, anchor, scaled, buffer in self._resolved_with_buffers(model or self.model):
-            node.inc_grad(name, ewc_math.penalty_gradient(node.get_param(name), anchor, scaled, out=buffer))
+        for add_penalty, args in self._penalty_steps(model or self.model):
+            add_penalty(*args, lambda_)
 
     # ------------------------------------------------------------------ internals
 
     def _reset_cache(self) -> None:
         self._invalidate()
-        self._buffers: Dict[str, Any] = {}
+        self._scratch: List[Any] = []
         self._signature: Dict[int, Tuple[int, ...]] = {}
         self._warned = False
 
@@ -291,35 +333,54 @@ class EWC:
 
     def _current_params(self, model: Optional[Model] = None) -> Dict[str, Any]:
         resolved = self._resolved(model if model is not None else self.model)
-        return {key: node.get_param(name) for key, node, name, _, _ in resolved}
+        return {key: node.get_param(name) for key, node, name in resolved}
 
-    def _resolved(self, model: Model):
-        return [entry[:5] for entry in self._resolved_with_buffers(model)]
+    def _resolved(self, model: Model) -> List[Tuple[str, Any, str]]:
+        """(key, node, name) per protected array of `model`, after checking the state against it."""
+        refs = {ref.key: ref for ref in iter_params(model)}
+        self._match(refs)
+        return [(key, refs[key].node, refs[key].name) for key in self.theta_star]
 
-    def _resolved_with_buffers(self, model: Model):
-        """(key, node, name, θ*, λF, buffer) per protected array of `model`.
+    def _penalty_steps(self, model: Model) -> List[Tuple[Callable, tuple]]:
+        """(function, arguments) that add λ·F·(θ−θ*) to one array's gradient, given λ.
 
         Recomputed only when the tree's nodes change (a layer replaced by resize_output),
-        so the per-update path builds no strings and walks the tree once.
+        so the per-update path builds no strings and walks the tree once. No λF is kept:
+        every step works through one scratch buffer of `penalty_chunk` floats shared by
+        all arrays, chunk by chunk; torch parameters work on torch views of θ*, F and it.
         """
         signature = structure_signature(model)
         cached = self._resolution.get(id(model))
         if cached is not None and self._signature.get(id(model)) == signature:
             return cached
-        refs = {ref.key: ref for ref in iter_params(model)}
-        self._match(refs)
-        entries = []
-        for key, anchor in self.theta_star.items():
-            ref = refs[key]
-            if key not in self._scaled:
-                self._scaled[key] = self.fisher_matrix[key] * self.lambda_
-            buffer = self._buffers.get(key)
-            if buffer is None or buffer.shape != anchor.shape:
-                buffer = self._buffers[key] = numpy.empty_like(anchor)
-            entries.append((key, ref.node, ref.name, anchor, self._scaled[key], buffer))
-        self._resolution = {id(model): entries}
+        resolved = self._resolved(model)
+        chunk = penalty_chunk(self.theta_star.size)
+        scratch: Dict[Tuple[type, Any], Any] = {}
+        steps = []
+        for key, node, name in resolved:
+            anchor, fisher = self.theta_star[key].ravel(), self.fisher_matrix[key].ravel()
+            kind = (type(anchor), anchor.dtype)
+            if kind not in scratch:
+                scratch[kind] = get_array_module(anchor).empty(chunk, dtype=anchor.dtype)
+            buffer = scratch[kind]
+            if isinstance(node, Model):
+                steps.append((_add_penalty, (node, name, anchor, fisher, buffer)))
+            else:
+                views = (node.tensor(name, anchor), node.tensor(name, fisher), node.tensor(name, buffer))
+                steps.append((node.add_penalty, (name, *views)))
+        self._scratch = list(scratch.values())
+        self._resolution = {id(model): steps}
         self._signature = {id(model): signature}
-        return entries
+        return steps
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes the state holds: θ*, F, the unnormalised F where it is kept apart
+        (after `consolidate`), and the penalty's scratch buffer."""
+        arrays = [*self.theta_star.values(), *self.fisher_matrix.values(), *self._scratch]
+        if self._fisher_raw is not None:
+            arrays.extend(a for k, a in self._fisher_raw.items() if a is not self.fisher_matrix.get(k))
+        return sum(int(a.nbytes) for a in arrays)
 
     def _match(self, refs: Dict[str, ParamRef]) -> None:
         """Check the state against the model; grow θ* and F where an output layer grew."""
@@ -345,9 +406,9 @@ class EWC:
             self.theta_star[key] = ewc_math.grow(anchor, param.shape, param)
             zeros = numpy.zeros_like(param)
             self.fisher_matrix[key] = ewc_math.grow(self.fisher_matrix[key], param.shape, zeros)
-            if key in self.fisher_raw:
-                self.fisher_raw[key] = ewc_math.grow(self.fisher_raw[key], param.shape, zeros)
-            self._scaled.pop(key, None)
+            if self._fisher_raw is not None and key in self._fisher_raw:
+                self._fisher_raw[key] = ewc_math.grow(self._fisher_raw[key], param.shape, zeros)
+            self._resolution = {}
             self._labels = _labels_of(self.pipe)
             logger.info(
                 "EWC: %s grew from %s to %s; new entries have zero importance",
@@ -413,12 +474,13 @@ class EWC:
         shards = meta.get("shards")
         self.shards = [tuple(r) for r in shards] if shards is not None and self.tasks == 1 else None
         current_labels, self._labels = self._labels, meta.get("labels")
-        self.theta_star, self.fisher_matrix, self.fisher_raw = VectorDict(), VectorDict(), VectorDict()
+        self.theta_star, self.fisher_matrix, raw = VectorDict(), VectorDict(), VectorDict()
         for i, key in enumerate(meta["keys"]):
             self.theta_star[key] = arrays[f"theta_star_{i}"]
             self.fisher_matrix[key] = arrays[f"fisher_{i}"]
-            if f"fisher_raw_{i}" in arrays:
-                self.fisher_raw[key] = arrays[f"fisher_raw_{i}"]
+            if self.tasks > 1 and f"fisher_raw_{i}" in arrays:
+                raw[key] = arrays[f"fisher_raw_{i}"]
+        self.fisher_raw = raw or None
         refs = {ref.key: ref for ref in iter_params(self.model)}
         self._check_growth(path, refs, current_labels)
         self._reset_cache()
