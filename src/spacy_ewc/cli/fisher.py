@@ -8,7 +8,7 @@ from typing import Optional
 from wasabi import msg
 
 from ..ewc.continual import estimate, shard_bounds
-from ..ewc.ewc import DEFAULT_LAMBDA
+from ..ewc.ewc import DEFAULT_LAMBDA, DEFAULT_NORMALIZATION
 from ._util import Arg, Opt, app, check_path, default_state, load_model, progress_bar, read_data, user_errors
 
 
@@ -28,7 +28,9 @@ def fisher_cli(
     lambda_: float = Opt(
         DEFAULT_LAMBDA, "--lambda", "-l", help="Strength λ of the penalty, saved with the state"
     ),
-    normalize: str = Opt("mean", "--normalize", help="Scale of F: mean, max or none"),
+    normalize: str = Opt(
+        DEFAULT_NORMALIZATION, "--normalize", help="Scale of F: peak, mean, max or none (docs/lambda.md)"
+    ),
     n_process: int = Opt(1, "--n-process", "-n", help="Processes for the Fisher pass"),
     shard: Optional[str] = Opt(
         None, "--shard", help="Only shard I of N, as I/N (0-based); merge the shards later"
