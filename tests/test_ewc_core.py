@@ -11,6 +11,7 @@ from spacy.util import fix_random_seed, minibatch
 from thinc.api import SGD
 
 from spacy_ewc import EWC, protect
+from spacy_ewc.ewc.ewc import DEFAULT_LAMBDA
 from spacy_ewc.ewc.fisher import seed_example
 from spacy_ewc.ewc.params import iter_params
 from spacy_ewc.utils import generate_spacy_entities
@@ -112,7 +113,7 @@ def trained_pair(fisher_texts, heldout_texts):
     for name in ("plain", "ewc"):
         nlp = spacy.load("en_core_web_sm")
         make = protect if name == "ewc" else EWC
-        ewc = make(nlp, fisher_texts, lambda_=100.0, fisher="predicted")
+        ewc = make(nlp, fisher_texts, lambda_=DEFAULT_LAMBDA, fisher="predicted")
         nlp.get_pipe("ner").add_label(NEW_LABEL)
         _train(nlp, ncbi_examples(nlp, "train", 48))
         runs[name] = (nlp, ewc)
