@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -182,11 +183,41 @@ def scales(fisher) -> Dict[str, float]:
         "q9999": float(numpy.quantile(flat, 0.9999)),
         "top100": float(numpy.sort(flat)[-100:].mean()),
         "top1pct_mean": float(numpy.sort(flat)[-max(flat.size // 100, 1):].mean()),
-        "array_max_median": float(numpy.median([numpy.asarray(f).max() for f in fisher.values()])),
-        "array_max_mean": float(numpy.mean([numpy.asarray(f).max() for f in fisher.values()])),
+        "peak": float(numpy.mean([numpy.asarray(f).max() for f in fisher.values()])),
         "array_mean_max": float(max(numpy.asarray(f).mean() for f in fisher.values())),
         "size": int(flat.size),
     }
+
+
+def needed_lambda(result: Dict, name: str, target: float = 0.2) -> Optional[float]:
+    """The raw λ at which the drift ratio of `name` first falls to `target` (log-log interpolation)."""
+    points = sorted((float(lam), run["ratio"][name]) for lam, run in result["ewc"].items())
+    for (l0, r0), (l1, r1) in zip(points, points[1:]):
+        if r0 > target >= r1:
+            t = (math.log(r0) - math.log(target)) / (math.log(r0) - math.log(r1))
+            return math.exp(math.log(l0) + t * (math.log(l1) - math.log(l0)))
+    return points[0][0] if points and points[0][1] <= target else None
+
+
+def sweep_table(results: Dict) -> str:
+    """λ needed for drift ≤ 1/5 of plain, per component, on the raw scale and on each divisor of F."""
+    divisors = ["mean", "max", "peak", "q99", "q999", "q9999", "median_nonzero", "top100", "array_mean_max"]
+    rows = ["| component | raw | " + " | ".join(divisors) + " |", "|---|" + "---:|" * (len(divisors) + 1)]
+    needs: Dict[str, List[float]] = {d: [] for d in ["raw", *divisors]}
+    for case, result in results.items():
+        for name, scale in result["scale"].items():
+            lam = needed_lambda(result, name)
+            if lam is None:
+                largest = max(map(float, result["ewc"]))
+                rows.append(f"| {case}/{name} | > {largest:.3g} |" + " |" * len(divisors))
+                continue
+            values = [lam] + [lam * scale[d] for d in divisors]
+            for d, v in zip(needs, values):
+                needs[d].append(v)
+            rows.append(f"| {case}/{name} | " + " | ".join(f"{v:.3g}" for v in values) + " |")
+    spread = [max(v) / min(v) if v and min(v) > 0 else float("nan") for v in needs.values()]
+    rows.append("| **spread** | " + " | ".join(f"{v:.3g}" for v in spread) + " |")
+    return "\n".join(rows) + "\n"
 
 
 def write_table(results: Dict, settings: Dict, out: Path) -> None:
@@ -242,7 +273,8 @@ def main(argv: Optional[List[str]] = None) -> None:
         path = (args.out or HERE / ".cache") / "components-sweep.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps({"settings": settings, "results": results}, indent=2), encoding="utf8")
-        msg.good(f"Wrote {path}")
+        path.with_suffix(".md").write_text(sweep_table(results), encoding="utf8")
+        msg.good(f"Wrote {path} and {path.with_suffix('.md')}")
     elif out is not None:
         write_table(results, settings, out)
 
