@@ -227,7 +227,9 @@ def test_fisher_is_the_mean_of_per_example_squared_torch_gradients(pipeline):
 def fine_tune(nlp, ewc_lambda):
     """Train on a second tagging rule; with `ewc_lambda`, under the protection of the first."""
     old = tagged(nlp, TEXTS, shape_tag)
-    state = protect(nlp, old, lambda_=ewc_lambda, pipe_name="tagger") if ewc_lambda else None
+    state = None
+    if ewc_lambda:  # tuned on the "mean" scale
+        state = protect(nlp, old, lambda_=ewc_lambda, pipe_name="tagger", normalize="mean")
     optimizer = SGD(0.05)
     for _ in range(40):
         nlp.update(tagged(nlp, NEW_TEXTS, length_tag), sgd=optimizer, drop=0.0)

@@ -39,7 +39,7 @@ from wasabi import msg
 from .checks import check_folder_name
 from .errors import Errors, Warnings
 from .ewc import math as ewc_math
-from .ewc.ewc import check_lambda
+from .ewc.ewc import DEFAULT_LAMBDA, DEFAULT_NORMALIZATION, check_lambda
 from .ewc.fisher import FISHER_KINDS
 from .spacy_wrapper import EWCModelWrapper, protect
 
@@ -52,22 +52,23 @@ FisherData = Union[str, Path, Callable[[Language], Iterable]]
 
 def create_ewc_callback(
     pipes: List[str],
-    lambda_: float,
-    data: FisherData,
+    lambda_: float = DEFAULT_LAMBDA,
+    data: FisherData = None,
     fisher: str = "predicted",
-    normalize: Optional[str] = "mean",
+    normalize: Optional[str] = DEFAULT_NORMALIZATION,
     limit: int = 0,
     progress: bool = True,
 ) -> Callable[[Language], Language]:
     """An [initialize.after_init] callback that turns EWC on for `pipes`.
 
     pipes: names of the trained components to protect, for example ["ner"].
-    lambda_: strength of the penalty λ (0 wraps the models but applies nothing).
+    lambda_: strength of the penalty λ on the `normalize` scale (0 wraps the models but
+        applies nothing; see docs/lambda.md).
     data: the Fisher data: a path (.spacy file or folder, .jsonl with a "text" field,
         any other file is read as one text a line) or a corpus from a registered reader.
     fisher: "predicted" (the model's own predictions as targets: raw text is enough),
         "empirical" (gold annotations of labels the component knows) or "auto".
-    normalize: "mean", "max" or null (see `spacy_ewc.EWC`).
+    normalize: "peak" (default), "mean", "max" or null (see `spacy_ewc.EWC`).
     limit: use the first `limit` texts or examples (0: all).
     progress: a progress bar for each Fisher pass, on stderr when it is a terminal (as
         spaCy's own bars); false silences it.

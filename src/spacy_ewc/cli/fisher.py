@@ -9,7 +9,7 @@ from wasabi import msg
 
 from ..errors import Errors
 from ..ewc.continual import estimate, shard_bounds
-from ..ewc.ewc import DEFAULT_LAMBDA
+from ..ewc.ewc import DEFAULT_LAMBDA, DEFAULT_NORMALIZATION
 from ._util import (
     Arg,
     Opt,
@@ -46,7 +46,9 @@ def fisher_cli(
     lambda_: float = Opt(
         DEFAULT_LAMBDA, "--lambda", "-l", help="Strength λ of the penalty, saved with the state"
     ),
-    normalize: str = Opt("mean", "--normalize", help="Scale of F: mean, max or none"),
+    normalize: str = Opt(
+        DEFAULT_NORMALIZATION, "--normalize", help="Scale of F: peak, mean, max or none (docs/lambda.md)"
+    ),
     n_process: int = Opt(1, "--n-process", "-n", help="Processes for the Fisher pass"),
     shard: Optional[str] = Opt(
         None, "--shard", help="Only shard I of N, as I/N (0-based); merge the shards later"
@@ -63,7 +65,8 @@ def fisher_cli(
     """
     check_pipe_name(pipe_name)
     check_kind(kind)
-    check_option(normalize in ("mean", "max", "none"), "--normalize", "mean, max or none", normalize)
+    scales = ("peak", "mean", "max", "none")
+    check_option(normalize in scales, "--normalize", "peak, mean, max or none", normalize)
     check_number(lambda_, "--lambda")
     check_n_process(n_process)
     check_limit(limit)

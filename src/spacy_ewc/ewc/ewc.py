@@ -32,11 +32,15 @@ from .vector_dict import VectorDict
 
 logger = logging.getLogger("spacy_ewc")
 
-DEFAULT_LAMBDA = 3.0
-# An explicit λ above this warns (W200): far beyond the default scale, e.g. 0.1.1's 1000.
+DEFAULT_LAMBDA = 2000.0
+"""On the "peak" scale: the smallest round λ that kept the drift of every spaCy component
+type at most 1/5 of plain fine-tuning (benchmarks/results/components.md, docs/lambda.md)."""
+# An explicit λ above this warns (W200): far beyond the default scale.
 LAMBDA_WARN_ABOVE = 100 * DEFAULT_LAMBDA
 PENALTY_CHUNK = 1 << 12
-DEFAULT_NORMALIZATION = "mean"
+DEFAULT_NORMALIZATION = "peak"
+LEGACY_NORMALIZATION = "mean"
+"""The scale of states saved without one (spacy-ewc ≤ 0.2)."""
 _UNSET: Any = object()
 
 
@@ -120,11 +124,12 @@ class EWC:
 
     pipe: a `Language` (the component is `pipe_name`, default "ner") or a `TrainablePipe`.
     data: Examples, (text, annotations) tuples, texts or Docs to estimate F from.
-    lambda_: strength of the penalty, on the scale set by `normalize`.
+    lambda_: strength of the penalty, on the scale set by `normalize` (docs/lambda.md).
     fisher: "empirical" (gold annotations), "predicted" (the model's own predictions as
         targets: raw text is enough) or "auto" (empirical when every item is annotated).
-    normalize: "mean" (default: F divided by its mean, so λ is an L2 strength for an
-        average parameter), "max", or None for the raw Fisher.
+    normalize: "peak" (default: F divided by the mean of its arrays' largest entries, the
+        scale on which one λ protects every component type alike), "mean" (the scale of
+        spacy-ewc ≤ 0.2), "max", or None for the raw Fisher.
 
     `theta_star` and `fisher_matrix` may be replaced at any time; the next update uses them.
     """
@@ -467,7 +472,7 @@ class EWC:
         self = cls.__new__(cls)
         self._bind(pipe, pipe_name or meta["pipe_name"], meta["lambda"])
         self.fisher_kind = meta["fisher_kind"]
-        self.normalize = meta["normalize"]
+        self.normalize = meta.get("normalize", LEGACY_NORMALIZATION)
         self.fisher_scale = float(meta["fisher_scale"])
         self.n_examples = meta["n_examples"]
         self.tasks = meta.get("tasks", 1)

@@ -13,7 +13,8 @@ import numpy
 
 from ..errors import Errors
 
-NORMALIZATIONS = (None, "mean", "max")
+NORMALIZATIONS = (None, "peak", "mean", "max")
+"""Scales of F (see `normalize`); "peak" is the default, "mean" the one of spacy-ewc ≤ 0.2."""
 
 DEFAULT_GAMMA = 1.0
 """Decay of the old importance in `consolidate`. 1.0 keeps every task in full: the
@@ -68,16 +69,22 @@ def accumulate_squares(
 def normalize(
     fisher: Mapping[str, numpy.ndarray], how: Optional[str]
 ) -> Tuple[dict, float]:
-    """Divide F by its global mean or max; return the scaled F and the divisor.
+    """Divide F by one number of its own; return the scaled F and the divisor.
 
-    With `how="mean"` the average importance is 1, so λ reads as the strength of an
-    L2 pull towards θ* on an average parameter, moved towards the parameters that matter.
+    "peak": the mean over arrays of each array's largest entry, so that 1 is the
+    importance of a typical array's most important weight. Measured on every spaCy
+    component type (docs/lambda.md), it is the divisor with which one λ protects each of
+    them about as much; the raw F needs λ from 1 to 10⁷ and "mean" from 10⁻³ to 10.
+    "mean": the mean over every entry; "max": the largest entry; None: the raw F.
     """
     if how not in NORMALIZATIONS:
         raise ValueError(Errors.E046.format(value=how))
     if how is None:
         return dict(fisher), 1.0
-    if how == "mean":
+    if how == "peak":
+        peaks = [float(f.max()) for f in fisher.values() if f.size]
+        scale = sum(peaks) / max(len(peaks), 1)
+    elif how == "mean":
         size = sum(int(f.size) for f in fisher.values())
         scale = sum(float(f.sum()) for f in fisher.values()) / max(size, 1)
     else:
