@@ -15,7 +15,13 @@ from thinc.api import Model
 
 from ..errors import Errors, Warnings
 from . import math as ewc_math
-from .fisher import make_examples, squared_gradient_sums
+from .fisher import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_BLOCK,
+    check_pass_options,
+    make_examples,
+    squared_gradient_sums,
+)
 from .params import ParamRef, collect_params, iter_params, structure_signature, unwrap
 from .vector_dict import VectorDict
 
@@ -81,6 +87,11 @@ class EWC:
         targets: raw text is enough) or "auto" (empirical when every item is annotated).
     normalize: "mean" (default: F divided by its mean, so λ is an L2 strength for an
         average parameter), "max", or None for the raw Fisher.
+    fisher_batch_size: examples per backward pass of the Fisher pass; 1 is per-example,
+        more is the batched estimator (unbiased, see docs/fisher.md).
+    fisher_tol: stop the pass once F changes by less than this (relative) over the last
+        `fisher_block` examples; None uses every example. `n_examples` and `converged`
+        say what was used.
     """
 
     def __init__(
@@ -94,9 +105,14 @@ class EWC:
         normalize: Optional[str] = DEFAULT_NORMALIZATION,
         progress: Optional[Callable] = None,
         seed: int = 0,
+        fisher_batch_size: int = DEFAULT_BATCH_SIZE,
+        fisher_tol: Optional[float] = None,
+        fisher_block: int = DEFAULT_BLOCK,
     ):
         nlp = self._bind(pipe, pipe_name, lambda_)
         self.normalize = check_normalize(normalize)
+        check_pass_options(fisher_batch_size, fisher_tol, fisher_block)
+        self._pass_options = {"batch_size": fisher_batch_size, "tol": fisher_tol, "block": fisher_block}
         self.theta_star = self._capture_current_parameters(copy=True)
         examples, self.fisher_kind = make_examples(data, fisher, self.pipe, nlp)
         self._progress = progress
@@ -110,6 +126,7 @@ class EWC:
         self.pipe, self.pipe_name, self.model = component, name, unwrap(component.model)
         collect_params(self.model, name)
         self.tasks, self._progress = 1, None
+        self._pass_options, self.converged, self.fisher_batch_size = {}, None, DEFAULT_BATCH_SIZE
         return nlp
 
     # ------------------------------------------------------------------ capture
@@ -128,17 +145,19 @@ class EWC:
         """Diagonal Fisher: mean over examples of per-example squared gradients.
 
         Normalised as set by `self.normalize`; the divisor is kept in `fisher_scale`.
-        Also sets `n_examples` and the unnormalised `fisher_raw`. Example i is seeded with
-        `seed + i` (a shard passes the global index of its first example).
+        Also sets `n_examples` (the examples used), `converged`, `fisher_batch_size` and
+        the unnormalised `fisher_raw`. Example i is seeded with `seed + i` (a shard passes
+        the global index of its first example).
         """
         examples = list(examples)
         if not examples:
             raise ValueError(Errors.E006)
         refs = collect_params(self.model, self.pipe_name)
         sums = squared_gradient_sums(
-            self.pipe, examples, refs, progress=self._progress, seed=seed, nlp=nlp
+            self.pipe, examples, refs, progress=self._progress, seed=seed, nlp=nlp, **self._pass_options
         )
-        self._set_fisher(mean_fisher(sums, len(examples), self.pipe_name), len(examples))
+        self._set_fisher(mean_fisher(sums, sums.n_examples, self.pipe_name), sums.n_examples)
+        self.converged, self.fisher_batch_size = sums.converged, sums.batch_size
         return self.fisher_matrix
 
     def _set_fisher(self, fisher_raw: Dict[str, Any], n_examples: int) -> None:
@@ -314,6 +333,7 @@ class EWC:
             "keys": keys,
             "shapes": [list(self.theta_star[key].shape) for key in keys],
         }
+        meta["fisher_pass"] = {"batch_size": self.fisher_batch_size, "converged": self.converged}
         (path / _META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf8")
 
     @classmethod
@@ -342,6 +362,9 @@ class EWC:
         self.fisher_scale = meta["fisher_scale"]
         self.n_examples = meta["n_examples"]
         self.tasks = meta.get("tasks", 1)
+        fisher_pass = meta.get("fisher_pass", {})
+        self.fisher_batch_size = fisher_pass.get("batch_size", DEFAULT_BATCH_SIZE)
+        self.converged = fisher_pass.get("converged")
         self.theta_star, self.fisher_matrix, self.fisher_raw = VectorDict(), VectorDict(), VectorDict()
         with numpy.load(arrays_path, allow_pickle=False) as arrays:
             for i, key in enumerate(meta["keys"]):

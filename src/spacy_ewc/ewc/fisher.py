@@ -33,10 +33,11 @@ from spacy.pipeline import (
 )
 from spacy.tokens import Doc
 from spacy.training import Example
+from spacy.util import minibatch
 
 from ..errors import Errors
 from . import math as ewc_math
-from .listeners import backward_pass, loss_components
+from .listeners import backward_pass, loss_components, upstream_of
 from .params import ParamRef, drop_grad, iter_params, unwrap
 from .vector_dict import VectorDict
 
@@ -124,14 +125,18 @@ def _predicted_examples(
 
 
 def _annotate(docs: List[Doc], components: Sequence[TrainablePipe], nlp: Optional[Language]) -> List[Doc]:
-    """Run the pipeline up to and including the last of `components` (or them alone without `nlp`)."""
+    """Run `components` and the tok2vec they listen to, in pipeline order.
+
+    The backward pass sees the raw Docs and those encoders only, so the targets come from
+    the same inputs; the other components would be work whose output the loss never reads.
+    """
     if nlp is None:
         for component in components:
             docs = list(component.pipe(docs))
         return docs
-    names = nlp.pipe_names
-    last = max(i for i, (_, proc) in enumerate(nlp.pipeline) if any(proc is c for c in components))
-    with nlp.select_pipes(disable=names[last + 1:]):
+    needed = {id(c) for c in components} | {id(upstream_of(c, nlp)) for c in components}
+    names = [name for name, proc in nlp.pipeline if id(proc) in needed]
+    with nlp.select_pipes(enable=names):
         return list(nlp.pipe(docs))
 
 
@@ -245,6 +250,34 @@ def _isolated_gradients(refs: Sequence[ParamRef]):
             ref.node.set_grad(ref.name, grad)
 
 
+class FisherSums(VectorDict):
+    """Σ g² over the examples of one pass, with what the pass used.
+
+    n_examples: how many examples the sums cover (fewer than given when the pass stopped
+    early); converged: True when it stopped because the estimate had settled, False when
+    the data ran out first, None when no stopping rule was asked for; batch_size: examples
+    per backward pass (1: per-example).
+    """
+
+    n_examples: int = 0
+    converged: Optional[bool] = None
+    batch_size: int = 1
+
+
+DEFAULT_BATCH_SIZE = 1
+DEFAULT_BLOCK = 64
+
+
+def check_pass_options(batch_size, tol, block) -> None:
+    """Refuse batch sizes, tolerances and blocks that cannot run."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(Errors.E270.format(value=batch_size))
+    if tol is not None and (isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 < tol < 1):
+        raise ValueError(Errors.E271.format(value=tol))
+    if isinstance(block, bool) or not isinstance(block, int) or block < 1:
+        raise ValueError(Errors.E272.format(value=block))
+
+
 def squared_gradient_sums(
     pipe: TrainablePipe,
     examples: Sequence[Example],
@@ -253,14 +286,26 @@ def squared_gradient_sums(
     progress=None,
     seed: int = 0,
     nlp: Optional[Language] = None,
-) -> VectorDict:
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    tol: Optional[float] = None,
+    block: int = DEFAULT_BLOCK,
+) -> FisherSums:
     """Σ over examples of g², each g the gradient of one example's loss alone.
 
     `update(examples)` runs the backward pass (default: `listeners.backward_pass`, which is
     ``pipe.update`` with no optimizer and no dropout unless the component shares a tok2vec;
     that needs `nlp`); `progress` wraps the example iterator (for example ``tqdm``).
     Gradients the pass leaves on the other components it updates are removed too.
+
+    batch_size > 1: one backward pass per batch of examples dealt at random (seeded by
+    `seed`), and Σ g_i² recovered from the batch squares without bias
+    (`math.unbiased_square_sums`). tol: after every `block` examples, stop once F moved by
+    less than `tol` (relative L1) over the last block; the examples are then dealt at
+    random too, so the ones used are a fair sample.
     """
+    check_pass_options(batch_size, tol, block)
+    examples = list(examples)
     components = loss_components(pipe, nlp)
     if update is None:
         update = backward_pass(pipe, nlp)
@@ -268,24 +313,54 @@ def squared_gradient_sums(
         ref for c in components if c is not pipe for ref in iter_params(unwrap(c.model))
     ]
     known = {id(c): set(getattr(c, "labels", ()) or ()) for c in components}
-    sums = VectorDict((ref.key, numpy.zeros_like(ref.node.get_param(ref.name))) for ref in refs)
+    batch_size = min(batch_size, max(1, len(examples) // 2))
+    if batch_size > 1 or tol is not None:
+        examples = _dealt(examples, seed)
+    block = -(-max(block, 2 * batch_size) // batch_size) * batch_size
+    squares = VectorDict((ref.key, numpy.zeros_like(ref.node.get_param(ref.name))) for ref in refs)
+    totals = None
+    if batch_size > 1:
+        totals = VectorDict((key, numpy.zeros_like(value)) for key, value in squares.items())
+    scratch: Dict[str, numpy.ndarray] = {}
+    seen, pairs, previous, converged = 0, 0, None, None if tol is None else False
     iterator = progress(examples) if progress is not None else examples
     with contextlib.ExitStack() as stack:
         for component in components:
             stack.enter_context(_deterministic_updates(component))
         stack.enter_context(_isolated_gradients(touched))
         stack.enter_context(_restored_random_state())
-        for index, eg in enumerate(iterator):
-            seed_example(seed, index)
-            update([eg])
-            grads = {}
-            for ref in refs:
-                if ref.node.has_grad(ref.name):
-                    grads[ref.key] = ref.node.get_grad(ref.name)
-            ewc_math.accumulate_squares(sums, grads)
+        for batch in minibatch(iterator, batch_size):
+            seed_example(seed, seen)
+            update(batch)
+            grads = {ref.key: ref.node.get_grad(ref.name) for ref in refs if ref.node.has_grad(ref.name)}
+            ewc_math.accumulate_squares(squares, grads, scratch)
+            if totals is not None:
+                for key, grad in grads.items():
+                    totals[key] += grad
             for ref in touched:
-                drop_grad(ref.node, ref.name)
+                if ref.node.has_grad(ref.name):
+                    ref.node.get_grad(ref.name).fill(0)
+            seen, pairs = seen + len(batch), pairs + ewc_math.same_batch_pairs([len(batch)])
+            if tol is not None and seen % block == 0 and seen < len(examples):
+                current = _mean(squares, totals, seen, pairs)
+                if previous is not None and ewc_math.relative_change(current, previous) < tol:
+                    converged = True
+                    break
+                previous = current
     for component in components:
         if known[id(component)] and set(getattr(component, "labels", ()) or ()) != known[id(component)]:
             raise ValueError(Errors.E009.format(name=component.name, labels="(added during the pass)"))
+    sums = FisherSums(ewc_math.unbiased_square_sums(squares, totals, seen, pairs))
+    sums.n_examples, sums.converged, sums.batch_size = seen, converged, batch_size
     return sums
+
+
+def _dealt(examples: List[Example], seed: int) -> List[Example]:
+    order = list(examples)
+    random.Random(seed).shuffle(order)
+    return order
+
+
+def _mean(squares, totals, n: int, pairs: int) -> Dict[str, numpy.ndarray]:
+    sums = ewc_math.unbiased_square_sums(squares, totals, n, pairs)
+    return {key: value / n for key, value in sums.items()}
