@@ -302,7 +302,8 @@ def squared_gradient_sums(
     `seed`), and Σ g_i² recovered from the batch squares without bias
     (`math.unbiased_square_sums`). tol: after every `block` examples, stop once F moved by
     less than `tol` (relative L1) over the last block; the examples are then dealt at
-    random too, so the ones used are a fair sample.
+    random too, so the ones used are a fair sample. A batch is seeded by the index of its
+    first example in `examples`, so batches of one give the per-example sums in any order.
     """
     check_pass_options(batch_size, tol, block)
     examples = list(examples)
@@ -314,8 +315,9 @@ def squared_gradient_sums(
     ]
     known = {id(c): set(getattr(c, "labels", ()) or ()) for c in components}
     batch_size = min(batch_size, max(1, len(examples) // 2))
+    indices = list(range(len(examples)))
     if batch_size > 1 or tol is not None:
-        examples = _dealt(examples, seed)
+        random.Random(seed).shuffle(indices)
     block = -(-max(block, 2 * batch_size) // batch_size) * batch_size
     squares = VectorDict((ref.key, numpy.zeros_like(ref.node.get_param(ref.name))) for ref in refs)
     totals = None
@@ -323,15 +325,15 @@ def squared_gradient_sums(
         totals = VectorDict((key, numpy.zeros_like(value)) for key, value in squares.items())
     scratch: Dict[str, numpy.ndarray] = {}
     seen, pairs, previous, converged = 0, 0, None, None if tol is None else False
-    iterator = progress(examples) if progress is not None else examples
+    iterator = progress(indices) if progress is not None else indices
     with contextlib.ExitStack() as stack:
         for component in components:
             stack.enter_context(_deterministic_updates(component))
         stack.enter_context(_isolated_gradients(touched))
         stack.enter_context(_restored_random_state())
         for batch in minibatch(iterator, batch_size):
-            seed_example(seed, seen)
-            update(batch)
+            seed_example(seed, batch[0])
+            update([examples[i] for i in batch])
             grads = {ref.key: ref.node.get_grad(ref.name) for ref in refs if ref.node.has_grad(ref.name)}
             ewc_math.accumulate_squares(squares, grads, scratch)
             if totals is not None:
@@ -353,12 +355,6 @@ def squared_gradient_sums(
     sums = FisherSums(ewc_math.unbiased_square_sums(squares, totals, seen, pairs))
     sums.n_examples, sums.converged, sums.batch_size = seen, converged, batch_size
     return sums
-
-
-def _dealt(examples: List[Example], seed: int) -> List[Example]:
-    order = list(examples)
-    random.Random(seed).shuffle(order)
-    return order
 
 
 def _mean(squares, totals, n: int, pairs: int) -> Dict[str, numpy.ndarray]:
