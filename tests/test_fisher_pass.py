@@ -41,18 +41,26 @@ def test_batched_fisher_with_batches_of_one_is_the_per_example_one(nlp, fisher_t
     texts = fisher_texts[:12]
     per_example = EWC(nlp, texts, fisher="predicted", normalize=None, fisher_batch_size=1)
     assert per_example.fisher_batch_size == 1 and per_example.converged is None
-    one = EWC(nlp, texts, fisher="predicted", normalize=None, fisher_batch_size=1, fisher_tol=1e-12,
-              fisher_block=4)
-    assert one.n_examples == len(texts) and one.converged is False
+    dealt = EWC(nlp, texts, fisher="predicted", normalize=None, fisher_batch_size=1, fisher_tol=1e-12,
+                fisher_block=4)
+    assert dealt.n_examples == len(texts) and dealt.converged is False
     for key, value in per_example.fisher_raw.items():
-        numpy.testing.assert_allclose(one.fisher_raw[key], value, rtol=1e-5, atol=1e-12)
-    batched = EWC(nlp, texts, fisher="predicted", fisher_batch_size=3)
+        numpy.testing.assert_allclose(dealt.fisher_raw[key], value, rtol=1e-5, atol=1e-12)
+    assert EWC(nlp, texts[:7], fisher="predicted").fisher_batch_size == 1
+
+
+@pytest.mark.slow
+def test_batched_fisher_is_close_to_the_per_example_one(nlp, fisher_texts):
+    texts = fisher_texts[:24]
+    per_example = EWC(nlp, texts, fisher="predicted", normalize=None, fisher_batch_size=1)
+    batched = EWC(nlp, texts, fisher="predicted", normalize=None, fisher_batch_size=3)
     assert batched.fisher_batch_size == 3 and batched.n_examples == len(texts)
     assert _leftover_grads(nlp.get_pipe("ner").model) == []
-    ref = numpy.concatenate([per_example.fisher_raw[k].ravel() for k in per_example.fisher_raw])
-    est = numpy.concatenate([batched.fisher_raw[k].ravel() for k in per_example.fisher_raw])
-    assert est.sum() == pytest.approx(ref.sum(), rel=0.5)
-    assert numpy.corrcoef(ref, est)[0, 1] > 0.5
+    keys = list(per_example.fisher_raw)
+    ref = numpy.concatenate([per_example.fisher_raw[k].ravel() for k in keys])
+    est = numpy.concatenate([batched.fisher_raw[k].ravel() for k in keys])
+    assert est.sum() == pytest.approx(ref.sum(), rel=0.3)
+    assert numpy.corrcoef(ref, est)[0, 1] > 0.7
 
 
 @pytest.mark.slow

@@ -37,7 +37,7 @@ from wasabi import msg
 from .errors import Errors, Warnings
 from .ewc import math as ewc_math
 from .ewc.ewc import check_lambda
-from .ewc.fisher import FISHER_KINDS
+from .ewc.fisher import DEFAULT_BATCH_SIZE, DEFAULT_BLOCK, FISHER_KINDS, check_pass_options
 from .spacy_wrapper import EWCModelWrapper, protect
 
 CALLBACK_NAME = "spacy-ewc.ewc.v1"
@@ -54,6 +54,9 @@ def create_ewc_callback(
     fisher: str = "predicted",
     normalize: Optional[str] = "mean",
     limit: int = 0,
+    fisher_batch_size: int = DEFAULT_BATCH_SIZE,
+    fisher_tol: Optional[float] = None,
+    fisher_block: int = DEFAULT_BLOCK,
 ) -> Callable[[Language], Language]:
     """An [initialize.after_init] callback that turns EWC on for `pipes`.
 
@@ -65,6 +68,8 @@ def create_ewc_callback(
         "empirical" (gold annotations of labels the component knows) or "auto".
     normalize: "mean", "max" or null (see `spacy_ewc.EWC`).
     limit: use the first `limit` texts or examples (0: all).
+    fisher_batch_size, fisher_tol, fisher_block: the Fisher pass (see `spacy_ewc.EWC` and
+        docs/fisher.md): examples per backward pass, and the stopping rule.
     """
     if not isinstance(pipes, (list, tuple)) or not pipes or not all(isinstance(p, str) for p in pipes):
         raise ValueError(Errors.E101.format(callback=CALLBACK_NAME, value=pipes))
@@ -76,6 +81,8 @@ def create_ewc_callback(
         raise ValueError(Errors.E105.format(callback=CALLBACK_NAME, values=values, value=normalize))
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
         raise ValueError(Errors.E106.format(callback=CALLBACK_NAME, value=limit))
+    check_pass_options(fisher_batch_size, fisher_tol, fisher_block)
+    pass_options = dict(fisher_batch_size=fisher_batch_size, fisher_tol=fisher_tol, fisher_block=fisher_block)
     read = fisher_data_reader(data)
 
     def enable_ewc(nlp: Language) -> Language:
@@ -87,7 +94,8 @@ def create_ewc_callback(
             for name in pipes:
                 start = time.perf_counter()
                 ewc = protect(
-                    nlp, items, lambda_=lambda_, pipe_name=name, fisher=fisher, normalize=normalize
+                    nlp, items, lambda_=lambda_, pipe_name=name, fisher=fisher, normalize=normalize,
+                    **pass_options,
                 )
                 msg.info(
                     f"EWC on for '{name}': lambda_={lambda_:g}, {ewc.fisher_kind} Fisher from "

@@ -9,6 +9,7 @@ from wasabi import msg
 
 from ..ewc.continual import estimate, shard_bounds
 from ..ewc.ewc import DEFAULT_LAMBDA
+from ..ewc.fisher import DEFAULT_BATCH_SIZE, DEFAULT_BLOCK
 from ._util import Arg, Opt, app, check_path, default_state, load_model, progress_bar, read_data, user_errors
 
 
@@ -34,6 +35,13 @@ def fisher_cli(
         None, "--shard", help="Only shard I of N, as I/N (0-based); merge the shards later"
     ),
     limit: int = Opt(0, "--limit", help="Use the first N items of DATA (0: all)"),
+    batch_size: int = Opt(
+        DEFAULT_BATCH_SIZE, "--batch-size", "-b", help="Examples per backward pass (1: per-example)"
+    ),
+    tol: Optional[float] = Opt(
+        None, "--tol", help="Stop once F changes by less than this over the last block [default: use all]"
+    ),
+    block: int = Opt(DEFAULT_BLOCK, "--block", help="Examples between two convergence checks"),
 ):
     """Estimate the Fisher information of a component on DATA and save θ*, F and λ.
 
@@ -56,9 +64,11 @@ def fisher_cli(
             nlp, items, lambda_, pipe_name,
             fisher=kind, normalize=None if normalize == "none" else normalize,
             offset=start, n_process=n_process, progress=progress_bar("Fisher"),
+            fisher_batch_size=batch_size, fisher_tol=tol, fisher_block=block,
         )
         ewc.to_disk(output)
-    msg.good(f"Saved the EWC state ({ewc.fisher_kind} Fisher, {ewc.n_examples} examples) to {output}")
+    used = f"{ewc.n_examples} examples" + (", converged" if ewc.converged else "")
+    msg.good(f"Saved the EWC state ({ewc.fisher_kind} Fisher, {used}) to {output}")
 
 
 def _parse_shard(text: str):

@@ -14,6 +14,7 @@ tok2vec itself, get their backward pass from `listeners.backward_pass`.
 from __future__ import annotations
 
 import contextlib
+import logging
 import random
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -42,6 +43,8 @@ from .params import ParamRef, drop_grad, iter_params, unwrap
 from .vector_dict import VectorDict
 
 FISHER_KINDS = ("auto", "empirical", "predicted")
+
+logger = logging.getLogger("spacy_ewc")
 
 
 def make_examples(
@@ -264,7 +267,11 @@ class FisherSums(VectorDict):
     batch_size: int = 1
 
 
-DEFAULT_BATCH_SIZE = 1
+DEFAULT_BATCH_SIZE = 16
+"""Examples per backward pass of the Fisher pass, at most (benchmarks/results/fisher_cost.md)."""
+MIN_BATCHES = 8
+"""The pass deals the examples into at least this many batches (fewer, smaller ones when the
+data is small), so unmixing the batch squares divides by 1 − c ≥ 0.875 at worst."""
 DEFAULT_BLOCK = 64
 
 
@@ -300,7 +307,8 @@ def squared_gradient_sums(
 
     batch_size > 1: one backward pass per batch of examples dealt at random (seeded by
     `seed`), and Σ g_i² recovered from the batch squares without bias
-    (`math.unbiased_square_sums`). tol: after every `block` examples, stop once F moved by
+    (`math.unbiased_square_sums`); batches are smaller when the data gives fewer than
+    `MIN_BATCHES` of them, so a few examples get the per-example pass. tol: after every `block` examples, stop once F moved by
     less than `tol` (relative L1) over the last block; the examples are then dealt at
     random too, so the ones used are a fair sample. A batch is seeded by the index of its
     first example in `examples`, so batches of one give the per-example sums in any order.
@@ -314,7 +322,7 @@ def squared_gradient_sums(
         ref for c in components if c is not pipe for ref in iter_params(unwrap(c.model))
     ]
     known = {id(c): set(getattr(c, "labels", ()) or ()) for c in components}
-    batch_size = min(batch_size, max(1, len(examples) // 2))
+    batch_size = min(batch_size, max(1, len(examples) // MIN_BATCHES))
     indices = list(range(len(examples)))
     if batch_size > 1 or tol is not None:
         random.Random(seed).shuffle(indices)
@@ -345,9 +353,12 @@ def squared_gradient_sums(
             seen, pairs = seen + len(batch), pairs + ewc_math.same_batch_pairs([len(batch)])
             if tol is not None and seen % block == 0 and seen < len(examples):
                 current = _mean(squares, totals, seen, pairs)
-                if previous is not None and ewc_math.relative_change(current, previous) < tol:
-                    converged = True
-                    break
+                if previous is not None:
+                    change = ewc_math.relative_change(current, previous)
+                    logger.debug("Fisher pass: %d examples, relative change %.4f", seen, change)
+                    if change < tol:
+                        converged = True
+                        break
                 previous = current
     for component in components:
         if known[id(component)] and set(getattr(component, "labels", ()) or ()) != known[id(component)]:
