@@ -48,7 +48,8 @@ def fisher_cli(
     Raw text gives the 'predicted' Fisher (the model's own predictions as targets), a
     .spacy corpus the 'empirical' one. With --shard the items are cut into N contiguous
     parts and only part I is estimated, seeded by its global position, so that
-    `spacy-ewc merge` of all parts equals a single pass.
+    `spacy-ewc merge` of all parts equals a single pass (exactly with --batch-size 1; with
+    batches every part is an unbiased estimate of its own F, so the merge is one too).
     """
     output = default_state(model, pipe_name, output, "--output")
     with user_errors():

@@ -82,7 +82,8 @@ def merge(states: Sequence[EWC]) -> EWC:
     """One state from states computed on shards of the data by the same model.
 
     Equal (to float rounding) to the state a single pass over all shards' examples gives,
-    when each shard was estimated with the global index of its first example as `offset`.
+    when each shard was estimated with the global index of its first example as `offset`
+    and per-example (`fisher_batch_size=1`); batched shards are each unbiased, so is the merge.
     """
     states = list(states)
     if not states:

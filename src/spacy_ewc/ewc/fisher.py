@@ -308,9 +308,11 @@ def squared_gradient_sums(
     batch_size > 1: one backward pass per batch of examples dealt at random (seeded by
     `seed`), and Σ g_i² recovered from the batch squares without bias
     (`math.unbiased_square_sums`); batches are smaller when the data gives fewer than
-    `MIN_BATCHES` of them, so a few examples get the per-example pass. tol: after every `block` examples, stop once F moved by
-    less than `tol` (relative L1) over the last block; the examples are then dealt at
-    random too, so the ones used are a fair sample. A batch is seeded by the index of its
+    `MIN_BATCHES` of them, so a few examples get the per-example pass.
+
+    tol: after every `block` examples, stop once F moved by less than `tol` (relative L1)
+    over the last block; the examples are then dealt at random too, so the ones used are
+    a fair sample. A batch is seeded by the index of its
     first example in `examples`, so batches of one give the per-example sums in any order.
     """
     check_pass_options(batch_size, tol, block)
