@@ -5,9 +5,10 @@ Two kinds of targets:
 * ``"empirical"``: the gold annotations of the Examples given;
 * ``"predicted"``: the component's own predictions, so raw texts or Docs are enough.
 
-Each example is its own backward pass with the model's gradients cleared before it and
-removed after it, so the estimate is the mean of per-example squares and no gradient is
-left for the optimizer to step on. Components that listen to a shared tok2vec, and the
+The estimate is the mean of per-example squared gradients: each example its own backward
+pass, or batches of examples whose squared gradients are unmixed without bias (see
+`squared_gradient_sums`). Gradients are zeroed in place between passes and removed at the
+end, so no gradient is left for the optimizer to step on. Components that listen to a shared tok2vec, and the
 tok2vec itself, get their backward pass from `listeners.backward_pass`.
 """
 
@@ -298,7 +299,8 @@ def squared_gradient_sums(
     tol: Optional[float] = None,
     block: int = DEFAULT_BLOCK,
 ) -> FisherSums:
-    """Σ over examples of g², each g the gradient of one example's loss alone.
+    """Σ over examples of g², each g the gradient of one example's loss alone (estimated
+    from batch gradients when `batch_size` > 1).
 
     `update(examples)` runs the backward pass (default: `listeners.backward_pass`, which is
     ``pipe.update`` with no optimizer and no dropout unless the component shares a tok2vec;
@@ -312,8 +314,8 @@ def squared_gradient_sums(
 
     tol: after every `block` examples, stop once F moved by less than `tol` (relative L1)
     over the last block; the examples are then dealt at random too, so the ones used are
-    a fair sample. A batch is seeded by the index of its
-    first example in `examples`, so batches of one give the per-example sums in any order.
+    a fair sample. A batch is seeded by the index of its first example in `examples`, so
+    batches of one give the per-example sums in any order.
     """
     check_pass_options(batch_size, tol, block)
     examples = list(examples)
