@@ -46,6 +46,7 @@ SETTINGS = {
     BASELINE: {"fisher_batch_size": 1},
     "per-example, other Fisher seed": {"fisher_batch_size": 1, "seed": 1},
     "batched 8": {"fisher_batch_size": 8},
+    "batched 16": {"fisher_batch_size": 16},
     "batched 32": {"fisher_batch_size": 32},
     DEFAULT: {},
     "default, tol 0.15 every 32": {"fisher_tol": 0.15, "fisher_block": 32},
@@ -64,7 +65,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--lambda", dest="lambda_", type=float, default=10.0)
     parser.add_argument("--seeds", type=int, default=3, help="training seeds of the noise settings")
-    parser.add_argument("--only", nargs="+", choices=list(SETTINGS), help="settings to run")
+    parser.add_argument("--only", nargs="+", choices=list(SETTINGS), help="settings to run (default: all)")
+    parser.add_argument("--name", default="fisher_cost", help="results file name, without suffix")
     return parser.parse_args()
 
 
@@ -195,8 +197,8 @@ def main() -> None:
         "runtime_min": round((time.time() - started) / 60, 1),
     }
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "fisher_cost.json").write_text(json.dumps(result, indent=2), encoding="utf8")
-    (args.out / "fisher_cost.md").write_text(report(result), encoding="utf8")
+    (args.out / f"{args.name}.json").write_text(json.dumps(result, indent=2), encoding="utf8")
+    (args.out / f"{args.name}.md").write_text(report(result), encoding="utf8")
     print(report(result))
 
 

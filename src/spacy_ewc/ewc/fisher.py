@@ -268,7 +268,7 @@ class FisherSums(VectorDict):
     batch_size: int = 1
 
 
-DEFAULT_BATCH_SIZE = 16
+DEFAULT_BATCH_SIZE = 8
 """Examples per backward pass of the Fisher pass, at most (benchmarks/results/fisher_cost.md)."""
 MIN_BATCHES = 8
 """The pass deals the examples into at least this many batches (fewer, smaller ones when the
