@@ -87,8 +87,9 @@ class EWC:
         targets: raw text is enough) or "auto" (empirical when every item is annotated).
     normalize: "mean" (default: F divided by its mean, so λ is an L2 strength for an
         average parameter), "max", or None for the raw Fisher.
-    fisher_batch_size: examples per backward pass of the Fisher pass; 1 is per-example,
-        more is the batched estimator (unbiased, see docs/fisher.md).
+    fisher_batch_size: examples per backward pass of the Fisher pass, at most (default 8,
+        at least 8 batches); 1 is the per-example pass, more the batched estimator, which
+        is unbiased and about twice as fast (docs/fisher.md).
     fisher_tol: stop the pass once F changes by less than this (relative) over the last
         `fisher_block` examples; None uses every example. `n_examples` and `converged`
         say what was used.
