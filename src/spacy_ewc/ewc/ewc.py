@@ -127,7 +127,7 @@ class EWC:
         self.pipe, self.pipe_name, self.model = component, name, unwrap(component.model)
         collect_params(self.model, name)
         self.tasks, self._progress = 1, None
-        self._pass_options, self.converged, self.fisher_batch_size = {}, None, DEFAULT_BATCH_SIZE
+        self._pass_options, self.converged, self.fisher_batch_size = {}, None, None
         return nlp
 
     # ------------------------------------------------------------------ capture
@@ -364,7 +364,7 @@ class EWC:
         self.n_examples = meta["n_examples"]
         self.tasks = meta.get("tasks", 1)
         fisher_pass = meta.get("fisher_pass", {})
-        self.fisher_batch_size = fisher_pass.get("batch_size", DEFAULT_BATCH_SIZE)
+        self.fisher_batch_size = fisher_pass.get("batch_size", 1)
         self.converged = fisher_pass.get("converged")
         self.theta_star, self.fisher_matrix, self.fisher_raw = VectorDict(), VectorDict(), VectorDict()
         with numpy.load(arrays_path, allow_pickle=False) as arrays:
