@@ -64,7 +64,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--n-train", type=int, default=400, help="NCBI-disease training sentences")
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--lambda", dest="lambda_", type=float, default=10.0)
-    parser.add_argument("--seeds", type=int, default=3, help="training seeds of the noise settings")
+    parser.add_argument("--seeds", type=int, default=3,
+                        help="training seeds of the noise settings (0: time the Fisher only)")
+    parser.add_argument("--kind", choices=("predicted", "empirical"), default="predicted",
+                        help="Fisher kind; empirical takes the model's own entities as gold Examples")
     parser.add_argument("--only", nargs="+", choices=list(SETTINGS), help="settings to run (default: all)")
     parser.add_argument("--name", default="fisher_cost", help="results file name, without suffix")
     return parser.parse_args()
@@ -86,12 +89,12 @@ def time_epoch(texts: List[str], seed: int = 0) -> Tuple[float, float]:
     return time.perf_counter() - wall, cpu_seconds() - cpu
 
 
-def estimate(nlp, texts: List[str], options: Dict, lambda_: float) -> EWC:
+def estimate(nlp, data: list, options: Dict, lambda_: float, kind: str) -> EWC:
     options = dict(options)
     n_process = options.pop("n_process", None)
     if n_process is None:
-        return EWC(nlp, texts, lambda_=lambda_, fisher="predicted", **options)
-    return continual.estimate(nlp, texts, lambda_, fisher="predicted", n_process=n_process, **options)
+        return EWC(nlp, data, lambda_=lambda_, fisher=kind, **options)
+    return continual.estimate(nlp, data, lambda_, fisher=kind, n_process=n_process, **options)
 
 
 
@@ -130,10 +133,11 @@ def main() -> None:
     epochs = [time_epoch(fisher_texts)]
     nlp = spacy.load(MODEL)
     fix_random_seed(0)
+    data = fisher_texts if args.kind == "predicted" else text_examples(nlp, predict_texts(nlp, fisher_texts))
     states, seconds, parts = {}, {}, {}
     for name in names:
         wall, cpu = time.perf_counter(), cpu_seconds()
-        state = states[name] = estimate(nlp, fisher_texts, SETTINGS[name], args.lambda_)
+        state = states[name] = estimate(nlp, data, SETTINGS[name], args.lambda_, args.kind)
         seconds[name] = (time.perf_counter() - wall, cpu_seconds() - cpu)
         parts[name] = (state.theta_star.copy(), state.fisher_raw.copy(), state.n_examples)
         print(f"{name}: {seconds[name]}s (wall, CPU), {state.n_examples} examples", flush=True)
@@ -181,7 +185,7 @@ def main() -> None:
             "batch_size": state.fisher_batch_size,
             "rel_diff_of_mean_F": round(rel_diff(state, states[BASELINE]), 3),
         }
-        protected = runs.get(name) or runs.get(DEFAULT) or runs[BASELINE]
+        protected = runs.get(name) or runs.get(DEFAULT) or runs.get(BASELINE, [])
         row["agreement"] = [r["agreement"] for r in protected]
         row["drift_ratio"] = [round(r["drift_ratio"], 4) for r in protected]
         rows.append(row)
@@ -189,7 +193,7 @@ def main() -> None:
         "settings": {k: v for k, v in vars(args).items() if k not in ("data", "out")},
         "epoch_s": [round(e[0], 2) for e in epochs],
         "epoch_cpu_s": [round(e[1], 2) for e in epochs],
-        "plain": runs["plain"],
+        "plain": runs.get("plain", []),
         "rows": rows,
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores, spaCy {spacy.__version__}, "
                    f"Python {platform.python_version()}",
@@ -209,6 +213,8 @@ def rel_diff(state: EWC, reference: EWC) -> float:
 
 
 def spread(values: List[float]) -> str:
+    if not values:
+        return "–"
     if len(values) == 1:
         return f"{values[0]:.3f}"
     return f"{statistics.mean(values):.3f} ± {statistics.stdev(values):.3f}"
@@ -220,7 +226,7 @@ def report(result: dict) -> str:
     lines = [
         "# Fisher cost (benchmarks/fisher_cost.py)",
         "",
-        f"`predicted` Fisher of en_core_web_sm's ner on {s['n_docs']} Wikipedia paragraphs. One training "
+        f"`{s['kind']}` Fisher of en_core_web_sm's ner on {s['n_docs']} Wikipedia paragraphs. One training "
         f"epoch over the same paragraphs (batch 16, dropout 0.1) took {epochs}, before and after the "
         "Fisher runs; the ratios use their mean. `× epoch` is wall-clock over wall-clock, `× epoch CPU` "
         "CPU time over CPU time (this process and its workers: robust to other jobs on the machine).",
