@@ -386,6 +386,18 @@ class Errors(metaclass=ErrorsWithCodes):
         "unprotected. Wrap the model with thinc's PyTorchWrapper, or protect another component."
     )
 
+    # Fisher pass options (fisher branch, E270-E289)
+    E270 = (
+        "fisher_batch_size must be an integer >= 1 (1: one backward pass per example), not "
+        "{value!r}."
+    )
+    E271 = (
+        "fisher_tol must be None (use every example) or a number between 0 and 1, the "
+        "relative change of F over the last block below which the pass stops, not {value!r}. "
+        "0.05 is a reasonable start."
+    )
+    E272 = "fisher_block must be an integer >= 1 (examples between two convergence checks), not {value!r}."
+
 
 class Warnings(metaclass=ErrorsWithCodes):
     W001 = (

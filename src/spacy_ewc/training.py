@@ -40,7 +40,7 @@ from .checks import check_folder_name
 from .errors import Errors, Warnings
 from .ewc import math as ewc_math
 from .ewc.ewc import DEFAULT_LAMBDA, DEFAULT_NORMALIZATION, check_lambda
-from .ewc.fisher import FISHER_KINDS
+from .ewc.fisher import DEFAULT_BATCH_SIZE, DEFAULT_BLOCK, FISHER_KINDS, check_pass_options
 from .spacy_wrapper import EWCModelWrapper, protect
 
 CALLBACK_NAME = "spacy-ewc.ewc.v1"
@@ -58,6 +58,9 @@ def create_ewc_callback(
     normalize: Optional[str] = DEFAULT_NORMALIZATION,
     limit: int = 0,
     progress: bool = True,
+    fisher_batch_size: int = DEFAULT_BATCH_SIZE,
+    fisher_tol: Optional[float] = None,
+    fisher_block: int = DEFAULT_BLOCK,
 ) -> Callable[[Language], Language]:
     """An [initialize.after_init] callback that turns EWC on for `pipes`.
 
@@ -72,6 +75,8 @@ def create_ewc_callback(
     limit: use the first `limit` texts or examples (0: all).
     progress: a progress bar for each Fisher pass, on stderr when it is a terminal (as
         spaCy's own bars); false silences it.
+    fisher_batch_size, fisher_tol, fisher_block: the Fisher pass (see `spacy_ewc.EWC` and
+        docs/fisher.md): examples per backward pass, and the stopping rule.
     """
     if not isinstance(pipes, (list, tuple)) or not pipes or not all(isinstance(p, str) for p in pipes):
         raise ValueError(Errors.E101.format(callback=CALLBACK_NAME, value=pipes))
@@ -83,6 +88,8 @@ def create_ewc_callback(
         raise ValueError(Errors.E105.format(callback=CALLBACK_NAME, values=values, value=normalize))
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
         raise ValueError(Errors.E106.format(callback=CALLBACK_NAME, value=limit))
+    check_pass_options(fisher_batch_size, fisher_tol, fisher_block)
+    pass_options = dict(fisher_batch_size=fisher_batch_size, fisher_tol=fisher_tol, fisher_block=fisher_block)
     read = fisher_data_reader(data)
 
     def enable_ewc(nlp: Language) -> Language:
@@ -96,6 +103,7 @@ def create_ewc_callback(
                 ewc = protect(
                     nlp, items, lambda_=lambda_, pipe_name=name, fisher=fisher, normalize=normalize,
                     progress=fisher_progress(name) if progress else None,
+                    **pass_options,
                 )
                 msg.info(
                     f"EWC on for '{name}': lambda_={lambda_:g}, {ewc.fisher_kind} Fisher from "
