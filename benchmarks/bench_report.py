@@ -15,9 +15,13 @@ FAMILIES = {
     "legacy": ("spacy-ewc 0.1.1", "tab:purple", "X"),
     "ewc": ("EWC (this library)", "tab:blue", "o"),
     "ewc+pseudo": ("EWC + pseudo-labels", "tab:green", "P"),
+    "pseudo+replay": ("pseudo-labels + replay", "gold", "^"),
+    "ewc+pseudo+replay": ("EWC + pseudo-labels + replay", "tab:cyan", "h"),
 }
 OLD_LABELS = ("PERSON", "ORG", "GPE|LOC")
 GROUPS = {
+    "replay": "Replay: old-domain text (the Fisher paragraphs) labelled by the original model, mixed into "
+              "the training examples at the given ratio (replayed per new example):",
     "epochs": "More epochs (the main table uses the epochs given at the top):",
     "normalize": "Fisher normalised per array (each array's F over its own mean) instead of over the "
                  "mean of all arrays:",
@@ -28,6 +32,8 @@ GROUPS = {
 
 def family(job: dict) -> str:
     method = job["method"]
+    if job.get("replay"):
+        return "pseudo+replay" if method == "plain" else "ewc+pseudo+replay"
     if method == "plain" and job.get("pseudo"):
         return "pseudo"
     if method == "ewc" and job.get("pseudo"):

@@ -48,6 +48,8 @@ FULL = {
     "empirical_lambdas": [], "source_lambdas": [3], "pseudo_lambdas": [0.3, 1, 3, 10],
     "both_pseudo_lambdas": [3], "epoch_grid": [6], "epoch_lambdas": [1, 10], "averages": True,
     "per_array_lambdas": [3], "per_array_pseudo_lambdas": [1, 3],
+    "replay_ratios": [0.25, 0.5, 1], "replay_lambdas": [0.3, 1, 3], "replay_lambda_ratios": [0.5],
+    "replay_epochs": [],
 }
 # The settings a single job depends on (the rest only says which jobs to run).
 JOB_SETTINGS = ("n_train", "n_devel", "n_test", "n_wikigold", "n_fisher_wiki", "n_fisher_ncbi",
@@ -59,6 +61,7 @@ QUICK = {
     "lambdas": [3, 10], "l2_lambdas": [10], "empirical_lambdas": [3], "source_lambdas": [3],
     "pseudo_lambdas": [3], "both_pseudo_lambdas": [], "epoch_grid": [], "averages": False,
     "per_array_lambdas": [], "per_array_pseudo_lambdas": [],
+    "replay_ratios": [0.5], "replay_lambdas": [1], "replay_lambda_ratios": [0.5], "replay_epochs": [],
 }
 
 
@@ -72,6 +75,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--lambdas", type=float, nargs="+", help="λ grid of the main EWC runs")
     parser.add_argument("--pseudo-lambdas", type=float, nargs="+", help="λ grid of EWC + pseudo-labels")
     parser.add_argument("--only", nargs="+", help="run only jobs whose name starts with one of these")
+    parser.add_argument("--jobs", nargs="+", help="run only the jobs of exactly these names")
     parser.add_argument("--reuse", action="store_true",
                         help="keep results of jobs already run with the same settings (to extend the grid)")
     parser.add_argument("--skip-legacy", action="store_true", help="do not install/run spacy-ewc 0.1.1")
@@ -112,6 +116,19 @@ def plan(settings: dict) -> List[dict]:
     for lam in settings["both_pseudo_lambdas"]:
         run(f"EWC empirical/wiki+ncbi + pseudo λ={lam:g}", "ewc", source="both", pseudo=True,
             **{"lambda": lam})
+    for r in settings["replay_ratios"]:
+        run(f"pseudo-labels + replay {r:g}", "plain", pseudo=True, replay=r, group="replay")
+    for r in settings["replay_lambda_ratios"]:
+        for lam in settings["replay_lambdas"]:
+            run(f"EWC predicted/wiki + pseudo + replay {r:g} λ={lam:g}", "ewc", source="wiki", pseudo=True,
+                replay=r, group="replay", **{"lambda": lam})
+    for n, r, lam in settings["replay_epochs"]:
+        if lam:
+            run(f"EWC predicted/wiki + pseudo + replay {r:g} λ={lam:g}, {n} epochs", "ewc", source="wiki",
+                pseudo=True, replay=r, epochs=n, group="replay", **{"lambda": lam})
+        else:
+            run(f"pseudo-labels + replay {r:g}, {n} epochs", "plain", pseudo=True, replay=r, epochs=n,
+                group="replay")
     for n in settings["epoch_grid"]:
         run(f"plain, {n} epochs", "plain", epochs=n, group="epochs")
         for lam in settings["epoch_lambdas"]:
@@ -230,7 +247,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     msg.info(f"{mode} mode, data from {data_dir}")
     sizes = prepare(data_dir, cache, settings)
     legacy = None if args.skip_legacy else legacy_python(CACHE)
-    jobs = [j for j in plan(settings) if not args.only or any(j["name"].startswith(o) for o in args.only)]
+    jobs = [j for j in plan(settings) if selected(j["name"], args.only, args.jobs)]
     results = []
     for i, job in enumerate(jobs, 1):
         job_settings = {key: settings[key] for key in JOB_SETTINGS}
@@ -260,10 +277,16 @@ def main(argv: Optional[List[str]] = None) -> int:
         "data_dir": str(data_dir), "spacy": spacy.__version__, "python": platform.python_version(),
         "machine": f"{platform.machine()}, {_cpus()} CPU cores",
     }
-    out = args.out or (cache / "partial" if args.only else RESULTS)
+    out = args.out or (cache / "partial" if args.only or args.jobs else RESULTS)
     paths = write_report(results, meta, out, suffix="" if mode == "full" else "-quick")
     msg.good(f"Done in {runtime / 60:.1f} min", "\n".join(str(p) for p in paths))
     return 0
+
+
+def selected(name: str, prefixes: Optional[List[str]], names: Optional[List[str]]) -> bool:
+    if not prefixes and not names:
+        return True
+    return name in (names or ()) or any(name.startswith(p) for p in prefixes or ())
 
 
 def _summary(result: dict) -> str:

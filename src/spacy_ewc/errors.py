@@ -131,6 +131,39 @@ class Errors(metaclass=ErrorsWithCodes):
     )
     E109 = "[initialize.after_init] {callback}: the Fisher data {path} gave no texts or examples."
 
+    # pseudo-labels and replay (utils/pseudo_labels.py, corpus.py)
+    E220 = (
+        "The pipeline predicts nothing to take pseudo-labels from: no component assigns "
+        "doc.ents, and it has no spancat or textcat_multilabel (components: {pipes}). Pass "
+        "the trained pipeline whose labels you want to keep, e.g. en_core_web_sm."
+    )
+    E221 = "Replay texts must be strings (raw old-domain text, one per item), got a {type}."
+    E222 = "Replay was asked for (replay_ratio > 0) but the replay texts are empty."
+    E223 = (
+        "replay_ratio must be a number >= 0 (replayed old-domain examples per new training "
+        "example, e.g. 0.5), got {value!r}."
+    )
+    E224 = (
+        "Element {index} is a {type}; give spaCy Examples "
+        "(Example.from_dict(nlp.make_doc(text), {{'entities': [...]}}))."
+    )
+    E225 = "labels must be a list of labels, not the string {value!r}; write [{value!r}]."
+    E226 = (
+        "The pipeline does not predict the label(s) {unknown}; choose among {known} or leave "
+        "labels=None for all of them."
+    )
+    E227 = (
+        "This EWC state is not bound to a Language (it was made from a component), so it "
+        "cannot run the pipeline: call spacy_ewc.add_pseudo_labels(examples, nlp) with the "
+        "original pipeline, or protect(nlp, data, pipe_name=...) with the Language."
+    )
+    E228 = (
+        "{reader}: no reference pipeline to take pseudo-labels from. Set `model` (a package "
+        "name or path, e.g. \"en_core_web_sm\") or source the component that predicts "
+        "entities from a trained pipeline ([components.ner] source = \"en_core_web_sm\")."
+    )
+    E229 = "{reader}: the replay data {path} does not exist. Set `replay` (or --paths.replay)."
+
 
 class Warnings(metaclass=ErrorsWithCodes):
     W001 = (
@@ -146,4 +179,9 @@ class Warnings(metaclass=ErrorsWithCodes):
     W102 = (
         "EWC: [training.logger] is not {logger}, so the EWC state is not saved beside "
         "model-best and model-last. Wrap your logger in it to keep the state for later tasks."
+    )
+    W220 = (
+        "add_pseudo_labels: '{name}' has moved from the weights EWC captured (drift {drift:.3g}), "
+        "so the pseudo-labels come from the fine-tuned model, not the original one. Call it "
+        "before training."
     )
