@@ -158,9 +158,9 @@ class Errors(metaclass=ErrorsWithCodes):
         "original pipeline, or protect(nlp, data, pipe_name=...) with the Language."
     )
     E228 = (
-        "{reader}: no reference pipeline to take pseudo-labels from. Set `model` (a package "
-        "name or path, e.g. \"en_core_web_sm\") or source the component that predicts "
-        "entities from a trained pipeline ([components.ner] source = \"en_core_web_sm\")."
+        "{reader}: no reference pipeline to take pseudo-labels from. Set `model` to the "
+        "pipeline the trained components are sourced from (a package name or path), e.g. "
+        "model = \"en_core_web_sm\" in [corpora.train]."
     )
     E229 = "{reader}: the replay data {path} does not exist. Set `replay` (or --paths.replay)."
 

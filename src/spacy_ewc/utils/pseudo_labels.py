@@ -145,17 +145,23 @@ def add_pseudo_labels(
     return out
 
 
-def replay_examples(labeller: PseudoLabeller, texts: Iterable[str], n: int, seed: int = 0) -> List[Example]:
-    """`n` pseudo-labelled examples from `texts` in a seeded order, cycling when needed."""
+def replay_examples(
+    labeller: PseudoLabeller, texts: Iterable[str], n: int, seed: int = 0, make_doc=None
+) -> List[Example]:
+    """`n` pseudo-labelled examples from `texts` in a seeded order, cycling when needed;
+    `make_doc` (default: the labeller's tokenizer) makes the docs the examples train on."""
     texts = list(texts)
     if n and not texts:
         raise ValueError(Errors.E222)
+    for text in texts:
+        if not isinstance(text, str):
+            raise TypeError(Errors.E221.format(type=type(text).__name__))
     order = list(range(len(texts)))
     random.Random(seed).shuffle(order)
     picked = [texts[order[i % len(order)]] for i in range(n)]
     labelled = {}
     unique = list(dict.fromkeys(picked))
-    for text, eg in zip(unique, labeller.label_texts(unique, labeller.nlp.make_doc)):
+    for text, eg in zip(unique, labeller.label_texts(unique, make_doc or labeller.nlp.make_doc)):
         labelled[text] = eg
     return [labelled[text] for text in picked]
 
