@@ -1,13 +1,17 @@
-"""Teach en_core_web_sm a new entity label, DISEASE, with and without EWC, and compare.
+"""Teach en_core_web_sm a new entity label, DISEASE: plainly, with EWC, and with the recipe.
 
 Steps, as in `main`:
 
-1. Load en_core_web_sm three times: the original (the reference), a copy to fine-tune
-   plainly and a copy to fine-tune with EWC.
+1. Load en_core_web_sm four times: the original (the reference), a copy to fine-tune
+   plainly, a copy to fine-tune with EWC alone and a copy for the keep-both recipe.
 2. Build the EWC state for `ner` from everyday sentences labelled by the original model
    (data_examples/original_spacy_labels.py) and wrap the component, then add DISEASE.
-3. Fine-tune both copies on the same batches of data_examples/training_data.py, in the same
-   order, with the same seed and optimizer settings. The only difference is the EWC penalty.
+   The recipe copy is protected the same way and its training examples are completed with
+   its own entities (`ewc.add_pseudo_labels`, gold wins), the everyday sentences replayed
+   among them.
+3. Fine-tune plain and EWC on the same batches of data_examples/training_data.py, in the
+   same order, with the same seed and optimizer settings: the only difference is the EWC
+   penalty. The recipe trains on its completed examples for the same number of epochs.
 4. Print a table: agreement with the original model on held-out everyday sentences (old
    labels), DISEASE precision/recall/F1 on held-out sentences, the Fisher-weighted drift,
    and the entities each model finds in one test sentence.
@@ -35,6 +39,7 @@ from wasabi import msg
 
 from spacy_ewc import EWC, protect
 from spacy_ewc.ewc import math as ewc_math
+from spacy_ewc.ewc.ewc import DEFAULT_LAMBDA
 from spacy_ewc.ewc.params import iter_params
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -55,7 +60,7 @@ MIN_SUPPORT = 10  # old labels with fewer held-out mentions get no row of their 
 DEFAULTS = {
     "seed": 0,
     "epochs": 15,
-    "lambda_": 3.0,
+    "lambda_": DEFAULT_LAMBDA,
     "fisher": "empirical",
     "normalize": "mean",
     "drop": 0.1,
@@ -78,6 +83,7 @@ def main(
     original = spacy.load(MODEL)
     plain = spacy.load(MODEL)
     with_ewc = spacy.load(MODEL)
+    recipe = spacy.load(MODEL)
 
     ewc = protect(
         with_ewc, ORIGINAL_SPACY_LABELS, lambda_, pipe_name="ner", fisher=fisher, normalize=normalize
@@ -85,6 +91,16 @@ def main(
     msg.info(
         f"EWC on 'ner': λ={ewc.lambda_:g}, fisher={ewc.fisher_kind}, normalize={ewc.normalize}, "
         f"estimated on {ewc.n_examples} sentences labelled by the original model"
+    )
+    recipe_ewc = protect(recipe, ORIGINAL_SPACY_LABELS, lambda_, fisher=fisher, normalize=normalize)
+    recipe_examples = recipe_ewc.add_pseudo_labels(
+        [Example.from_dict(recipe.make_doc(text), annots) for text, annots in training_data],
+        replay=[text for text, _ in ORIGINAL_SPACY_LABELS],
+        seed=seed,
+    )
+    msg.info(
+        f"Recipe: {len(training_data)} training sentences completed with the original model's "
+        f"entities, {len(recipe_examples) - len(training_data)} everyday sentences replayed"
     )
 
     batches = shuffled_batches(training_data, epochs, batch_size, seed)
@@ -94,10 +110,12 @@ def main(
     )
     for nlp in (plain, with_ewc):
         fine_tune(nlp, batches, seed, drop)
+    fine_tune(recipe, shuffled_batches(recipe_examples, epochs, batch_size, seed), seed, drop)
 
     results = {
         "plain": evaluate(plain, original, ewc),
         "EWC": evaluate(with_ewc, original, ewc),
+        "recipe": evaluate(recipe, original, ewc),
     }
     print_report(results, original)
     msg.good(f"Done in {time.perf_counter() - start:.0f} s")
@@ -116,13 +134,17 @@ def shuffled_batches(data: Sequence, epochs: int, batch_size: int, seed: int) ->
 
 
 def fine_tune(nlp: Language, batches: List[list], seed: int, drop: float) -> None:
-    """Add the new label to `ner` and update only `ner` on `batches` (same seed, same optimizer)."""
+    """Add the new label to `ner` and update only `ner` on `batches` (same seed, same optimizer);
+    a batch holds (text, annotations) pairs or Examples."""
     fix_random_seed(seed)
     nlp.get_pipe("ner").add_label(NEW_LABEL)
     optimizer = nlp.create_optimizer()
     with nlp.select_pipes(enable="ner"):
         for batch in batches:
-            examples = [Example.from_dict(nlp.make_doc(text), annots) for text, annots in batch]
+            examples = [
+                eg if isinstance(eg, Example) else Example.from_dict(nlp.make_doc(eg[0]), eg[1])
+                for eg in batch
+            ]
             nlp.update(examples, drop=drop, sgd=optimizer)
 
 
@@ -205,7 +227,7 @@ def parse_args(argv=None) -> dict:
     parser.add_argument("--seed", type=int, default=DEFAULTS["seed"])
     parser.add_argument("--epochs", type=int, default=DEFAULTS["epochs"])
     parser.add_argument("--lambda", dest="lambda_", type=float, default=DEFAULTS["lambda_"],
-                        help="EWC strength (F is scaled as --normalize says)")
+                        help="EWC strength, alone and in the recipe (F is scaled as --normalize says)")
     parser.add_argument("--fisher", choices=("empirical", "predicted", "auto"), default=DEFAULTS["fisher"])
     parser.add_argument("--normalize", choices=("mean", "max", "none"), default=DEFAULTS["normalize"])
     parser.add_argument("--drop", type=float, default=DEFAULTS["drop"], help="dropout while fine-tuning")

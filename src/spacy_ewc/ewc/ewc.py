@@ -200,7 +200,7 @@ class EWC:
         *,
         labels: Optional[Iterable[str]] = None,
         replay: Optional[Iterable[str]] = None,
-        replay_ratio: float = 1.0,
+        replay_ratio: Optional[float] = None,
         seed: int = 0,
     ) -> List:
         """The training examples completed with the bound pipeline's own predictions.
@@ -210,7 +210,7 @@ class EWC:
         taken. Gold wins where it overlaps a prediction; see
         `spacy_ewc.utils.add_pseudo_labels` for `labels`, `replay` and `replay_ratio`.
         """
-        from ..utils.pseudo_labels import add_pseudo_labels
+        from ..utils.pseudo_labels import DEFAULT_REPLAY_RATIO, add_pseudo_labels
 
         if self.nlp is None:
             raise ValueError(Errors.E227)
@@ -218,7 +218,8 @@ class EWC:
         if drift > 0.0:
             logger.warning(Warnings.W220.format(name=self.pipe_name, drift=drift))
         return add_pseudo_labels(
-            examples, self.nlp, labels=labels, replay=replay, replay_ratio=replay_ratio, seed=seed
+            examples, self.nlp, labels=labels, replay=replay, seed=seed,
+            replay_ratio=DEFAULT_REPLAY_RATIO if replay_ratio is None else replay_ratio,
         )
 
     # ------------------------------------------------------------------ internals

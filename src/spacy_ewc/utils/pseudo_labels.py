@@ -20,6 +20,8 @@ from ..errors import Errors
 # Components whose annotation of a text can be partial, so the original pipeline can fill it.
 SPAN_FACTORIES = ("spancat", "spancat_singlelabel")
 CATS_FACTORIES = ("textcat_multilabel",)
+# Replayed old-domain examples per new training example (measured: docs/recipe.md).
+DEFAULT_REPLAY_RATIO = 1.0
 
 
 class PseudoLabeller:
@@ -119,7 +121,7 @@ def add_pseudo_labels(
     *,
     labels: Optional[Iterable[str]] = None,
     replay: Optional[Iterable[str]] = None,
-    replay_ratio: float = 1.0,
+    replay_ratio: float = DEFAULT_REPLAY_RATIO,
     seed: int = 0,
     batch_size: int = 64,
 ) -> List[Example]:
