@@ -78,6 +78,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--jobs", nargs="+", help="run only the jobs of exactly these names")
     parser.add_argument("--reuse", action="store_true",
                         help="keep results of jobs already run with the same settings (to extend the grid)")
+    parser.add_argument("--report", type=Path, nargs="+", metavar="JSON",
+                        help="run nothing: write one report from the JSON of earlier runs (later files win)")
     parser.add_argument("--skip-legacy", action="store_true", help="do not install/run spacy-ewc 0.1.1")
     return parser.parse_args(argv)
 
@@ -232,6 +234,8 @@ def run_job(job: dict, python: Path, workdir: Path, reuse: bool = False) -> dict
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
+    if args.report:
+        return merge_reports(args.report, args.out or RESULTS)
     settings = dict(QUICK if args.quick else FULL, seed=args.seed)
     if args.lambdas:
         settings["lambdas"] = args.lambdas
@@ -280,6 +284,25 @@ def main(argv: Optional[List[str]] = None) -> int:
     out = args.out or (cache / "partial" if args.only or args.jobs else RESULTS)
     paths = write_report(results, meta, out, suffix="" if mode == "full" else "-quick")
     msg.good(f"Done in {runtime / 60:.1f} min", "\n".join(str(p) for p in paths))
+    return 0
+
+
+def merge_reports(paths: List[Path], out: Path) -> int:
+    """One report from the saved JSON of runs made with the same job settings."""
+    runs = [json.loads(Path(p).read_text(encoding="utf8")) for p in paths]
+    keys = {json.dumps({k: r["meta"]["settings"][k] for k in JOB_SETTINGS}, sort_keys=True) for r in runs}
+    if len(keys) > 1:
+        msg.fail("The runs used different job settings; their numbers are not comparable.", exits=1)
+    jobs = {}
+    for run in runs:
+        jobs.update((job["name"], job) for job in run["jobs"])
+    meta = dict(runs[-1]["meta"])
+    meta["runtime_s"] = round(sum(r["meta"]["runtime_s"] for r in runs), 1)
+    meta["jobs_s"] = round(sum(r["meta"]["jobs_s"] for r in runs), 1)
+    meta["load"] = "; ".join(r["meta"]["load"] or "?" for r in runs) + f" ({len(runs)} runs merged)"
+    suffix = "" if meta["mode"] == "full" else "-quick"
+    paths_out = write_report(list(jobs.values()), meta, out, suffix=suffix)
+    msg.good("Merged", "\n".join(str(p) for p in paths_out))
     return 0
 
 
