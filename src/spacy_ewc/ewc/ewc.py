@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import warnings
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
@@ -216,7 +217,7 @@ class EWC:
             raise ValueError(Errors.E227)
         drift = self.compute_drift()
         if drift > 0.0:
-            logger.warning(Warnings.W220.format(name=self.pipe_name, drift=drift))
+            warnings.warn(Warnings.W220.format(name=self.pipe_name, drift=drift), stacklevel=2)
         return add_pseudo_labels(
             examples, self.nlp, labels=labels, replay=replay, seed=seed,
             replay_ratio=DEFAULT_REPLAY_RATIO if replay_ratio is None else replay_ratio,
