@@ -115,6 +115,8 @@ def test_reader_predicts_once_and_reuses(tmp_path, nlp):
     assert calls == [1] and len(corpus.labeller._cache) == len(gold)
     assert [ents(a.reference) for a in first] == [ents(b.reference) for b in second]
     assert {e.label_ for eg in first for e in eg.reference.ents} <= {NEW_LABEL, "ORG", "GPE"}
+    none_taken = PseudoLabelCorpus(tmp_path / "train.spacy", model="en_core_web_sm", labels=[])
+    assert [ents(eg.reference) for eg in none_taken(nlp)] == [ents(eg.reference) for eg in gold]
 
 
 def agreement(trained, original_docs, texts):

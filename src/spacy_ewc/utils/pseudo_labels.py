@@ -28,7 +28,7 @@ class PseudoLabeller:
     """The original pipeline's predictions, computed once per text and reused.
 
     nlp: the pipeline before fine-tuning (its predictions are the pseudo-labels).
-    labels: the labels to take (default: all that it predicts).
+    labels: the labels to take (default: all that it predicts; [] takes none).
     """
 
     def __init__(self, nlp: Language, labels: Optional[Iterable[str]] = None, batch_size: int = 64):
@@ -60,6 +60,8 @@ class PseudoLabeller:
     def complete(self, examples: Iterable[Example]) -> List[Example]:
         """Examples whose gold is completed where it says nothing; gold wins on overlaps."""
         examples = _check_examples(examples)
+        if self.wanted == set():
+            return examples
         predicted = self.predictions([eg.reference for eg in examples])
         return [self._merge(eg, pred, outside=False) for eg, pred in zip(examples, predicted)]
 
