@@ -48,8 +48,8 @@ FULL = {
     "empirical_lambdas": [], "source_lambdas": [3], "pseudo_lambdas": [0.3, 1, 3, 10],
     "both_pseudo_lambdas": [3], "epoch_grid": [6], "epoch_lambdas": [1, 10], "averages": True,
     "per_array_lambdas": [3], "per_array_pseudo_lambdas": [1, 3],
-    "replay_ratios": [0.25, 0.5, 1], "replay_lambdas": [0.3, 1, 3], "replay_lambda_ratios": [0.5],
-    "replay_epochs": [],
+    "replay_ratios": [0.25, 0.5, 1], "replay_lambdas": [0.3, 1], "replay_lambda_ratios": [0.25],
+    "replay_epochs": [(6, 0.25, 0.3)], "replay_averaged": [(0.25, 0.3)],
 }
 # The settings a single job depends on (the rest only says which jobs to run).
 JOB_SETTINGS = ("n_train", "n_devel", "n_test", "n_wikigold", "n_fisher_wiki", "n_fisher_ncbi",
@@ -62,6 +62,7 @@ QUICK = {
     "pseudo_lambdas": [3], "both_pseudo_lambdas": [], "epoch_grid": [], "averages": False,
     "per_array_lambdas": [], "per_array_pseudo_lambdas": [],
     "replay_ratios": [0.5], "replay_lambdas": [1], "replay_lambda_ratios": [0.5], "replay_epochs": [],
+    "replay_averaged": [],
 }
 
 
@@ -149,6 +150,9 @@ def plan(settings: dict) -> List[dict]:
             **{"lambda": 10})
         run("EWC predicted/wiki + pseudo λ=1, averaged", "ewc", source="wiki", pseudo=True, averages=True,
             group="averages", **{"lambda": 1})
+    for r, lam in settings.get("replay_averaged", []):
+        run(f"EWC predicted/wiki + pseudo + replay {r:g} λ={lam:g}, averaged", "ewc", source="wiki",
+            pseudo=True, replay=r, averages=True, group="averages", **{"lambda": lam})
     return jobs
 
 
