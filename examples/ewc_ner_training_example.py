@@ -37,7 +37,7 @@ from spacy.training import Example
 from spacy.util import fix_random_seed, minibatch
 from wasabi import msg
 
-from spacy_ewc import EWC, protect
+from spacy_ewc import EWC, RECIPE_LAMBDA, protect
 from spacy_ewc.ewc import math as ewc_math
 from spacy_ewc.ewc.ewc import DEFAULT_LAMBDA
 from spacy_ewc.ewc.params import iter_params
@@ -61,6 +61,7 @@ DEFAULTS = {
     "seed": 0,
     "epochs": 15,
     "lambda_": DEFAULT_LAMBDA,
+    "recipe_lambda": RECIPE_LAMBDA,
     "fisher": "empirical",
     "normalize": "mean",
     "drop": 0.1,
@@ -72,6 +73,7 @@ def main(
     seed: int = DEFAULTS["seed"],
     epochs: int = DEFAULTS["epochs"],
     lambda_: float = DEFAULTS["lambda_"],
+    recipe_lambda: float = DEFAULTS["recipe_lambda"],
     fisher: str = DEFAULTS["fisher"],
     normalize: str = DEFAULTS["normalize"],
     drop: float = DEFAULTS["drop"],
@@ -92,15 +94,16 @@ def main(
         f"EWC on 'ner': λ={ewc.lambda_:g}, fisher={ewc.fisher_kind}, normalize={ewc.normalize}, "
         f"estimated on {ewc.n_examples} sentences labelled by the original model"
     )
-    recipe_ewc = protect(recipe, ORIGINAL_SPACY_LABELS, lambda_, fisher=fisher, normalize=normalize)
+    recipe_ewc = protect(recipe, ORIGINAL_SPACY_LABELS, recipe_lambda, fisher=fisher, normalize=normalize)
     recipe_examples = recipe_ewc.add_pseudo_labels(
         [Example.from_dict(recipe.make_doc(text), annots) for text, annots in training_data],
         replay=[text for text, _ in ORIGINAL_SPACY_LABELS],
         seed=seed,
     )
     msg.info(
-        f"Recipe: {len(training_data)} training sentences completed with the original model's "
-        f"entities, {len(recipe_examples) - len(training_data)} everyday sentences replayed"
+        f"Recipe: EWC λ={recipe_ewc.lambda_:g}, {len(training_data)} training sentences completed with "
+        f"the original model's entities, {len(recipe_examples) - len(training_data)} everyday sentences "
+        "replayed"
     )
 
     batches = shuffled_batches(training_data, epochs, batch_size, seed)
@@ -227,7 +230,9 @@ def parse_args(argv=None) -> dict:
     parser.add_argument("--seed", type=int, default=DEFAULTS["seed"])
     parser.add_argument("--epochs", type=int, default=DEFAULTS["epochs"])
     parser.add_argument("--lambda", dest="lambda_", type=float, default=DEFAULTS["lambda_"],
-                        help="EWC strength, alone and in the recipe (F is scaled as --normalize says)")
+                        help="EWC strength (F is scaled as --normalize says)")
+    parser.add_argument("--recipe-lambda", type=float, default=DEFAULTS["recipe_lambda"],
+                        help="EWC strength in the recipe, with pseudo-labels and replay")
     parser.add_argument("--fisher", choices=("empirical", "predicted", "auto"), default=DEFAULTS["fisher"])
     parser.add_argument("--normalize", choices=("mean", "max", "none"), default=DEFAULTS["normalize"])
     parser.add_argument("--drop", type=float, default=DEFAULTS["drop"], help="dropout while fine-tuning")

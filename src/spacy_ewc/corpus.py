@@ -19,6 +19,7 @@ With `replay`, old-domain texts labelled by the reference are mixed in.
 
 from __future__ import annotations
 
+import math
 from itertools import islice
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, List, Optional, Union
@@ -97,7 +98,7 @@ class PseudoLabelCorpus:
         examples = labeller.complete(self.corpus(nlp))
         yield from examples
         if self.replay_ratio:
-            n = round(self.replay_ratio * len(examples))
+            n = math.ceil(self.replay_ratio * len(examples))
             if self._replayed is None or len(self._replayed) != n:
                 texts = self.replay_texts(nlp)
                 self._replayed = replay_examples(labeller, texts, n, self.seed, make_doc=nlp.make_doc)
