@@ -12,6 +12,8 @@ Steps, as in `main`:
 3. Fine-tune plain and EWC on the same batches of data_examples/training_data.py, in the
    same order, with the same seed and optimizer settings: the only difference is the EWC
    penalty. The recipe trains on its completed examples for the same number of epochs.
+   By default only the DISEASE annotations of the training sentences are used, as in a
+   corpus made for the new label (`--keep-old-annotations` keeps their old labels too).
 4. Print a table: agreement with the original model on held-out everyday sentences (old
    labels), DISEASE precision/recall/F1 on held-out sentences, the Fisher-weighted drift,
    and the entities each model finds in one test sentence.
@@ -66,6 +68,7 @@ DEFAULTS = {
     "normalize": "mean",
     "drop": 0.1,
     "batch_size": 8,
+    "keep_old_annotations": False,
 }
 
 
@@ -79,9 +82,15 @@ def main(
     drop: float = DEFAULTS["drop"],
     batch_size: int = DEFAULTS["batch_size"],
     training_data: Sequence = TRAINING_DATA,
+    keep_old_annotations: bool = DEFAULTS["keep_old_annotations"],
 ) -> Dict[str, dict]:
-    """Fine-tune a plain and an EWC copy of the model on DISEASE; print and return the scores."""
+    """Fine-tune a plain, an EWC and a recipe copy of the model on DISEASE; print and return the scores."""
     start = time.perf_counter()
+    if not keep_old_annotations:
+        training_data = [
+            (text, {**annots, "entities": [e for e in annots["entities"] if e[2] == NEW_LABEL]})
+            for text, annots in training_data
+        ]
     original = spacy.load(MODEL)
     plain = spacy.load(MODEL)
     with_ewc = spacy.load(MODEL)
@@ -107,8 +116,9 @@ def main(
     )
 
     batches = shuffled_batches(training_data, epochs, batch_size, seed)
+    annotations = "all their annotations" if keep_old_annotations else f"{NEW_LABEL} annotations only"
     msg.info(
-        f"Fine-tuning on {len(training_data)} {NEW_LABEL} sentences: {epochs} epochs, "
+        f"Fine-tuning on {len(training_data)} {NEW_LABEL} sentences ({annotations}): {epochs} epochs, "
         f"batch size {batch_size}, dropout {drop}, seed {seed}"
     )
     for nlp in (plain, with_ewc):
@@ -237,6 +247,8 @@ def parse_args(argv=None) -> dict:
     parser.add_argument("--normalize", choices=("mean", "max", "none"), default=DEFAULTS["normalize"])
     parser.add_argument("--drop", type=float, default=DEFAULTS["drop"], help="dropout while fine-tuning")
     parser.add_argument("--batch-size", type=int, default=DEFAULTS["batch_size"])
+    parser.add_argument("--keep-old-annotations", action="store_true",
+                        help="train on the old-label annotations of the training sentences too")
     args = vars(parser.parse_args(argv))
     if args["normalize"] == "none":
         args["normalize"] = None
