@@ -235,7 +235,9 @@ def short_name(r: dict) -> str:
     """The point's label in the plot: the family is in the legend, so mostly λ."""
     lam = f"λ={r['lambda']:g}" if r["lambda"] is not None else ""
     if r["family"] in ("pseudo+replay", "ewc+pseudo+replay"):
-        return (lam + " " if lam else "") + "r=" + r["name"].split("replay ")[1].split()[0].rstrip(",")
+        epochs = f" {r['epochs']} ep" if r["name"].endswith("epochs") else ""
+        ratio = r["name"].split("replay ")[1].split()[0].rstrip(",")
+        return (lam + " " if lam else "") + f"r={ratio}{epochs}"
     if r["family"] in ("ewc", "ewc+pseudo"):
         return lam + SOURCES.get(r["source"], "")
     if r["family"] == "l2":
