@@ -29,7 +29,7 @@ from spacy.language import Language
 from spacy.training import Corpus, Example
 
 from .errors import Errors
-from .utils.pseudo_labels import PseudoLabeller, check_ratio, replay_examples
+from .utils.pseudo_labels import DEFAULT_REPLAY_RATIO, PseudoLabeller, check_ratio, replay_examples
 
 READER_NAME = "spacy-ewc.PseudoLabelCorpus.v1"
 
@@ -39,7 +39,7 @@ def create_pseudo_label_corpus(
     model: Optional[str] = None,
     labels: Optional[List[str]] = None,
     replay: Optional[Union[str, Path]] = None,
-    replay_ratio: float = 0.0,
+    replay_ratio: float = DEFAULT_REPLAY_RATIO,
     replay_limit: int = 0,
     seed: int = 0,
     gold_preproc: bool = False,
@@ -54,7 +54,7 @@ def create_pseudo_label_corpus(
     labels: the labels to take from the reference (default: all that it predicts).
     replay: old-domain texts (a .spacy file or folder, a .jsonl with a "text" field, or a
         text file with one text a line), labelled by the reference and mixed in.
-    replay_ratio: replayed examples per training example (0: no replay).
+    replay_ratio: replayed examples per training example, when `replay` is set (0: none).
     replay_limit: use the first `replay_limit` replay texts (0: all).
     The other arguments are those of `spacy.Corpus.v1`.
     """
@@ -76,7 +76,7 @@ class PseudoLabelCorpus:
         model: Optional[str] = None,
         labels: Optional[Iterable[str]] = None,
         replay: Optional[Union[str, Path]] = None,
-        replay_ratio: float = 0.0,
+        replay_ratio: float = DEFAULT_REPLAY_RATIO,
         replay_limit: int = 0,
         seed: int = 0,
         **corpus_kwargs,
@@ -97,7 +97,7 @@ class PseudoLabelCorpus:
         labeller = self.labeller_for(nlp)
         examples = labeller.complete(self.corpus(nlp))
         yield from examples
-        if self.replay_ratio:
+        if self.replay is not None and self.replay_ratio:
             n = math.ceil(self.replay_ratio * len(examples))
             if self._replayed is None or len(self._replayed) != n:
                 texts = self.replay_texts(nlp)
