@@ -89,7 +89,7 @@ def test_example_runs_on_a_slice(example_module, capsys):
         assert 0.0 <= scores["old"]["ents_f"] <= 1.0
         assert set(scores["new"]) >= {"p", "r", "f"}
     assert results["EWC"]["drift"] < results["plain"]["drift"]
-    assert results["recipe"]["drift"] < results["plain"]["drift"]
+    assert results["recipe"]["old"]["ents_f"] > results["plain"]["old"]["ents_f"]
 
 
 def test_without_penalty_both_runs_are_identical(example_module):
