@@ -54,9 +54,15 @@ clean:
 # configs/ner_disease_ewc.cfg (see docs/spacy-train.md). NCBI-disease becomes .spacy through
 # `spacy convert` (label renamed to DISEASE); the last 500 Wikipedia paragraphs, labelled by
 # en_core_web_sm with `spacy apply`, measure agreement on the old labels (the Fisher uses the
-# first 500). EWC_LAMBDA=0 trains the same way without the penalty.
+# first 500). The training sentences carry en_core_web_sm's own entities where the gold has
+# none, and the Fisher text is replayed among them (spacy-ewc.PseudoLabelCorpus.v1, see
+# docs/recipe.md). EWC_LAMBDA=0 trains the same way without the penalty; RECIPE=0 without
+# pseudo-labels and replay.
 DISEASE_OUT ?= training/disease
 EWC_LAMBDA ?= 100
+# RECIPE=0 trains without pseudo-labels and replay (with EWC_LAMBDA=0: plain fine-tuning).
+RECIPE ?= 1
+RECIPE_OFF := --corpora.train.labels '[]' --corpora.train.replay_ratio 0
 NCBI := corpus/ncbi/train.spacy corpus/ncbi/devel.spacy corpus/ncbi/test.spacy
 
 .PHONY: train-disease
@@ -82,7 +88,7 @@ train-disease: $(NCBI) corpus/wiki/heldout.spacy
 	$(PY) -m spacy train configs/ner_disease_ewc.cfg --output $(DISEASE_OUT) \
 		--paths.train corpus/ncbi/train.spacy --paths.dev corpus/ncbi/devel.spacy \
 		--paths.fisher $(DATA)/wikipedia_summaries/extracts_en.txt \
-		--initialize.after_init.lambda_ $(EWC_LAMBDA)
+		--initialize.after_init.lambda_ $(EWC_LAMBDA) $(if $(filter 0,$(RECIPE)),$(RECIPE_OFF))
 	$(PY) -m spacy evaluate $(DISEASE_OUT)/model-best corpus/ncbi/test.spacy \
 		--output $(DISEASE_OUT)/scores-disease.json
 	$(PY) -m spacy evaluate $(DISEASE_OUT)/model-best corpus/wiki/heldout.spacy \

@@ -15,9 +15,13 @@ FAMILIES = {
     "legacy": ("spacy-ewc 0.1.1", "tab:purple", "X"),
     "ewc": ("EWC (this library)", "tab:blue", "o"),
     "ewc+pseudo": ("EWC + pseudo-labels", "tab:green", "P"),
+    "pseudo+replay": ("pseudo-labels + replay", "gold", "^"),
+    "ewc+pseudo+replay": ("EWC + pseudo-labels + replay", "tab:cyan", "h"),
 }
 OLD_LABELS = ("PERSON", "ORG", "GPE|LOC")
 GROUPS = {
+    "replay": "Replay: old-domain text (the Fisher paragraphs) labelled by the original model, mixed into "
+              "the training examples at the given ratio (replayed per new example):",
     "epochs": "More epochs (the main table uses the epochs given at the top):",
     "normalize": "Fisher normalised per array (each array's F over its own mean) instead of over the "
                  "mean of all arrays:",
@@ -28,6 +32,8 @@ GROUPS = {
 
 def family(job: dict) -> str:
     method = job["method"]
+    if job.get("replay"):
+        return "pseudo+replay" if method == "plain" else "ewc+pseudo+replay"
     if method == "plain" and job.get("pseudo"):
         return "pseudo"
     if method == "ewc" and job.get("pseudo"):
@@ -66,29 +72,49 @@ def rows(results: List[dict]) -> tuple:
     return out, fisher
 
 
+RECIPE_FAMILIES = ("pseudo", "ewc+pseudo", "pseudo+replay", "ewc+pseudo+replay")
+# The bar of issue #12 for the default recipe (on test data).
+TARGETS = {"wikigold_of_original": 0.99, "silver": 0.95, "disease_of_plain": 0.95}
+
+
+def plain_for(table: List[dict], epochs: Optional[int]) -> Optional[dict]:
+    """Plain fine-tuning with the same number of epochs (the same budget), else the main one."""
+    plain = [r for r in table if r["family"] == "plain" and r["group"] in ("main", "epochs")]
+    same = [r for r in plain if r["epochs"] == epochs]
+    return (same or [r for r in plain if r["name"] == "plain"] or [None])[0]
+
+
 def best_setting(table: List[dict]) -> Optional[dict]:
-    """Our pick, made on development data only: the EWC run with the best NCBI-devel DISEASE
-    F1 among those whose agreement on the silver dev paragraphs is >= 0.95 (else the most
-    agreeing one)."""
-    ours = [r for r in table if r["family"] in ("ewc", "ewc+pseudo") and r["group"] == "main"]
+    """Our pick, made on development data only, among the recipe's runs (pseudo-labels, with
+    or without EWC and replay; last weights): the best NCBI-devel DISEASE F1 among those with
+    silver-dev agreement >= 0.95 and NCBI-devel DISEASE F1 >= 95% of plain's (plain with the
+    same epochs); when none meets both, the one whose worse ratio to those two bars is highest."""
+    ours = [r for r in table if r["family"] in RECIPE_FAMILIES and r["group"] in ("main", "replay", "epochs")]
+    ours = [r for r in ours if plain_for(table, r["epochs"]) is not None]
     if not ours:
         return None
-    keep = [r for r in ours if r["silver_dev_f"] >= 0.95]
+
+    def ratios(r):
+        disease_bar = TARGETS["disease_of_plain"] * plain_for(table, r["epochs"])["disease_devel_f"]
+        return r["silver_dev_f"] / TARGETS["silver"], r["disease_devel_f"] / disease_bar
+
+    keep = [r for r in ours if min(ratios(r)) >= 1.0]
     if keep:
         return max(keep, key=lambda r: r["disease_devel_f"])
-    return max(ours, key=lambda r: r["silver_dev_f"])
+    return max(ours, key=lambda r: min(ratios(r)))
 
 
 def targets(table: List[dict], best: Optional[dict]) -> List[dict]:
     by_name = {r["name"]: r for r in table}
-    original, plain = by_name.get("original"), by_name.get("plain")
+    original, plain = by_name.get("original"), best and plain_for(table, best["epochs"])
     if not (best and original and plain):
         return []
     checks = [
-        ("WikiGold old-label micro-F1 >= 98% of the original model's",
-         best["wikigold_f"], 0.98 * original["wikigold_f"]),
-        ("silver agreement >= 0.95", best["silver_f"], 0.95),
-        ("DISEASE F1 >= 97% of plain fine-tuning's", best["disease_f"], 0.97 * plain["disease_f"]),
+        (f"WikiGold old-label micro-F1 >= {TARGETS['wikigold_of_original']:.0%} of the original model's",
+         best["wikigold_f"], TARGETS["wikigold_of_original"] * original["wikigold_f"]),
+        (f"silver agreement >= {TARGETS['silver']}", best["silver_f"], TARGETS["silver"]),
+        (f"DISEASE F1 >= {TARGETS['disease_of_plain']:.0%} of {plain['name']}'s", best["disease_f"],
+         TARGETS["disease_of_plain"] * plain["disease_f"]),
     ]
     out = [{"target": t, "value": v, "needed": round(n, 4), "met": v >= n} for t, v, n in checks]
     for family_name in ("rehearsal", "legacy"):
@@ -188,10 +214,9 @@ def markdown(table: List[dict], fisher: Dict[str, dict], meta: dict, best: Optio
         lines.append(f"| {source} | {f['fisher_kind']} | {f['n_docs']} | {f['n_words']} | {f['fisher_s']} "
                      f"| {f['epoch_s']} | {f['fisher_epoch_ratio']} | {note} |")
     if best:
-        if best["silver_dev_f"] >= 0.95:
-            rule = "the best NCBI-devel DISEASE F1 among our settings with silver-dev agreement >= 0.95"
-        else:
-            rule = "no setting of ours reaches 0.95 silver-dev agreement, so the one that agrees most"
+        rule = ("among the pseudo-label runs, the best NCBI-devel DISEASE F1 with silver-dev agreement "
+                ">= 0.95 and devel DISEASE >= 95% of plain's; if none meets both, the highest worse ratio "
+                "to the two bars")
         lines += ["", f"Our pick, made on development data only ({rule}): **{best['name']}**.", "",
                   "| target (on test data) | value | needed | met |", "|---|---:|---:|---|"]
         for c in checks:
@@ -209,6 +234,10 @@ SOURCES = {"wiki": "", "wiki-empirical": " emp/wiki", "ncbi": " ncbi", "both": "
 def short_name(r: dict) -> str:
     """The point's label in the plot: the family is in the legend, so mostly λ."""
     lam = f"λ={r['lambda']:g}" if r["lambda"] is not None else ""
+    if r["family"] in ("pseudo+replay", "ewc+pseudo+replay"):
+        epochs = f" {r['epochs']} ep" if r["name"].endswith("epochs") else ""
+        ratio = r["name"].split("replay ")[1].split()[0].rstrip(",")
+        return (lam + " " if lam else "") + f"r={ratio}{epochs}"
     if r["family"] in ("ewc", "ewc+pseudo"):
         return lam + SOURCES.get(r["source"], "")
     if r["family"] == "l2":
@@ -232,14 +261,16 @@ def plot(table: List[dict], meta: dict, path: Path, best: Optional[dict]) -> Non
     for ax, (key, ylabel) in zip(axes, panels):
         if original:
             ax.axhline(original[key], color="black", lw=1, ls="--", label="original model")
-            floor = 0.98 * original[key] if key == "wikigold_f" else 0.95
+            floor = TARGETS["silver"]
+            if key == "wikigold_f":
+                floor = TARGETS["wikigold_of_original"] * original[key]
             ax.axhline(floor, color="black", lw=0.8, ls=":",
-                       label="old-label target (98% of original / 0.95)")
+                       label="old-label target (99% of original / 0.95)")
         if plain:
-            ax.axvline(0.97 * plain["disease_f"], color="tab:red", lw=0.8, ls=":",
-                       label="target: 97% of plain DISEASE F1")
+            ax.axvline(TARGETS["disease_of_plain"] * plain["disease_f"], color="tab:red", lw=0.8, ls=":",
+                       label="target: 95% of plain DISEASE F1")
         seen = set()
-        points = [r for r in table if r["group"] == "main" and r["name"] != "original"]
+        points = [r for r in table if r["group"] in ("main", "replay") and r["name"] != "original"]
         for i, r in enumerate(sorted(points, key=lambda r: r["disease_f"])):
             label, color, marker = FAMILIES[r["family"]]
             ax.scatter(r["disease_f"], r[key], c=color, marker=marker, s=70,

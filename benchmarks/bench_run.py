@@ -198,11 +198,16 @@ def setup_method(spec: dict, nlp, examples: List[Example]) -> tuple:
     info: Dict[str, object] = {}
     rehearsal, clock = None, None
     if spec.get("pseudo"):
-        from spacy_ewc.utils import add_pseudo_labels
+        from spacy_ewc import add_pseudo_labels
 
+        replay = None
+        if spec.get("replay"):
+            replay = [doc.text for doc in load_docs(from_cache / "fisher_wiki.spacy", nlp.vocab)]
         with nlp.select_pipes(enable=["ner"]):
-            examples = add_pseudo_labels(examples, nlp)
+            examples = add_pseudo_labels(examples, nlp, replay=replay, replay_ratio=spec.get("replay", 0.0),
+                                         seed=spec["settings"]["seed"])
         info["pseudo_entities"] = sum(len(eg.reference.ents) for eg in examples)
+        info["replayed"] = len(examples) - spec["settings"]["n_train"]
     if method == "ewc":
         clock = wrap(nlp, load_ewc(spec, nlp))
     elif method == "l2":

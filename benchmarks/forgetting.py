@@ -48,6 +48,8 @@ FULL = {
     "empirical_lambdas": [], "source_lambdas": [3], "pseudo_lambdas": [0.3, 1, 3, 10],
     "both_pseudo_lambdas": [3], "epoch_grid": [6], "epoch_lambdas": [1, 10], "averages": True,
     "per_array_lambdas": [3], "per_array_pseudo_lambdas": [1, 3], "peak_lambdas": [1000, 2000, 4000],
+    "replay_ratios": [0.25, 0.5, 1], "replay_lambdas": [0.3, 1], "replay_lambda_ratios": [0.25],
+    "replay_epochs": [(6, 0.25, 0.3)], "replay_averaged": [(0.25, 0.3)],
 }
 # The settings a single job depends on (the rest only says which jobs to run).
 JOB_SETTINGS = ("n_train", "n_devel", "n_test", "n_wikigold", "n_fisher_wiki", "n_fisher_ncbi",
@@ -59,6 +61,8 @@ QUICK = {
     "lambdas": [3, 10], "l2_lambdas": [10], "empirical_lambdas": [3], "source_lambdas": [3],
     "pseudo_lambdas": [3], "both_pseudo_lambdas": [], "epoch_grid": [], "averages": False,
     "per_array_lambdas": [], "per_array_pseudo_lambdas": [], "peak_lambdas": [2000],
+    "replay_ratios": [0.5], "replay_lambdas": [1], "replay_lambda_ratios": [0.5], "replay_epochs": [],
+    "replay_averaged": [],
 }
 
 
@@ -72,8 +76,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--lambdas", type=float, nargs="+", help="λ grid of the main EWC runs")
     parser.add_argument("--pseudo-lambdas", type=float, nargs="+", help="λ grid of EWC + pseudo-labels")
     parser.add_argument("--only", nargs="+", help="run only jobs whose name starts with one of these")
+    parser.add_argument("--jobs", nargs="+", help="run only the jobs of exactly these names")
     parser.add_argument("--reuse", action="store_true",
                         help="keep results of jobs already run with the same settings (to extend the grid)")
+    parser.add_argument("--report", type=Path, nargs="+", metavar="JSON",
+                        help="run nothing: write one report from the JSON of earlier runs (later files win)")
     parser.add_argument("--skip-legacy", action="store_true", help="do not install/run spacy-ewc 0.1.1")
     return parser.parse_args(argv)
 
@@ -112,6 +119,19 @@ def plan(settings: dict) -> List[dict]:
     for lam in settings["both_pseudo_lambdas"]:
         run(f"EWC empirical/wiki+ncbi + pseudo λ={lam:g}", "ewc", source="both", pseudo=True,
             **{"lambda": lam})
+    for r in settings["replay_ratios"]:
+        run(f"pseudo-labels + replay {r:g}", "plain", pseudo=True, replay=r, group="replay")
+    for r in settings["replay_lambda_ratios"]:
+        for lam in settings["replay_lambdas"]:
+            run(f"EWC predicted/wiki + pseudo + replay {r:g} λ={lam:g}", "ewc", source="wiki", pseudo=True,
+                replay=r, group="replay", **{"lambda": lam})
+    for n, r, lam in settings["replay_epochs"]:
+        if lam:
+            run(f"EWC predicted/wiki + pseudo + replay {r:g} λ={lam:g}, {n} epochs", "ewc", source="wiki",
+                pseudo=True, replay=r, epochs=n, group="replay", **{"lambda": lam})
+        else:
+            run(f"pseudo-labels + replay {r:g}, {n} epochs", "plain", pseudo=True, replay=r, epochs=n,
+                group="replay")
     for n in settings["epoch_grid"]:
         run(f"plain, {n} epochs", "plain", epochs=n, group="epochs")
         for lam in settings["epoch_lambdas"]:
@@ -133,6 +153,9 @@ def plan(settings: dict) -> List[dict]:
             **{"lambda": 10})
         run("EWC predicted/wiki + pseudo λ=1, averaged", "ewc", source="wiki", pseudo=True, averages=True,
             group="averages", **{"lambda": 1})
+    for r, lam in settings.get("replay_averaged", []):
+        run(f"EWC predicted/wiki + pseudo + replay {r:g} λ={lam:g}, averaged", "ewc", source="wiki",
+            pseudo=True, replay=r, averages=True, group="averages", **{"lambda": lam})
     return jobs
 
 
@@ -218,6 +241,8 @@ def run_job(job: dict, python: Path, workdir: Path, reuse: bool = False) -> dict
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
+    if args.report:
+        return merge_reports(args.report, args.out or RESULTS)
     settings = dict(QUICK if args.quick else FULL, seed=args.seed)
     if args.lambdas:
         settings["lambdas"] = args.lambdas
@@ -233,7 +258,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     msg.info(f"{mode} mode, data from {data_dir}")
     sizes = prepare(data_dir, cache, settings)
     legacy = None if args.skip_legacy else legacy_python(CACHE)
-    jobs = [j for j in plan(settings) if not args.only or any(j["name"].startswith(o) for o in args.only)]
+    jobs = [j for j in plan(settings) if selected(j["name"], args.only, args.jobs)]
     results = []
     for i, job in enumerate(jobs, 1):
         job_settings = {key: settings[key] for key in JOB_SETTINGS}
@@ -263,10 +288,35 @@ def main(argv: Optional[List[str]] = None) -> int:
         "data_dir": str(data_dir), "spacy": spacy.__version__, "python": platform.python_version(),
         "machine": f"{platform.machine()}, {_cpus()} CPU cores",
     }
-    out = args.out or (cache / "partial" if args.only else RESULTS)
+    out = args.out or (cache / "partial" if args.only or args.jobs else RESULTS)
     paths = write_report(results, meta, out, suffix="" if mode == "full" else "-quick")
     msg.good(f"Done in {runtime / 60:.1f} min", "\n".join(str(p) for p in paths))
     return 0
+
+
+def merge_reports(paths: List[Path], out: Path) -> int:
+    """One report from the saved JSON of runs made with the same job settings."""
+    runs = [json.loads(Path(p).read_text(encoding="utf8")) for p in paths]
+    keys = {json.dumps({k: r["meta"]["settings"][k] for k in JOB_SETTINGS}, sort_keys=True) for r in runs}
+    if len(keys) > 1:
+        msg.fail("The runs used different job settings; their numbers are not comparable.", exits=1)
+    jobs = {}
+    for run in runs:
+        jobs.update((job["name"], job) for job in run["jobs"])
+    meta = dict(runs[-1]["meta"])
+    meta["runtime_s"] = round(sum(r["meta"]["runtime_s"] for r in runs), 1)
+    meta["jobs_s"] = round(sum(r["meta"]["jobs_s"] for r in runs), 1)
+    meta["load"] = "; ".join(r["meta"]["load"] or "?" for r in runs) + f" ({len(runs)} runs merged)"
+    suffix = "" if meta["mode"] == "full" else "-quick"
+    paths_out = write_report(list(jobs.values()), meta, out, suffix=suffix)
+    msg.good("Merged", "\n".join(str(p) for p in paths_out))
+    return 0
+
+
+def selected(name: str, prefixes: Optional[List[str]], names: Optional[List[str]]) -> bool:
+    if not prefixes and not names:
+        return True
+    return name in (names or ()) or any(name.startswith(p) for p in prefixes or ())
 
 
 def _summary(result: dict) -> str:

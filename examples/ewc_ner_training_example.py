@@ -1,13 +1,19 @@
-"""Teach en_core_web_sm a new entity label, DISEASE, with and without EWC, and compare.
+"""Teach en_core_web_sm a new entity label, DISEASE: plainly, with EWC, and with the recipe.
 
 Steps, as in `main`:
 
-1. Load en_core_web_sm three times: the original (the reference), a copy to fine-tune
-   plainly and a copy to fine-tune with EWC.
+1. Load en_core_web_sm four times: the original (the reference), a copy to fine-tune
+   plainly, a copy to fine-tune with EWC alone and a copy for the keep-both recipe.
 2. Build the EWC state for `ner` from everyday sentences labelled by the original model
    (data_examples/original_spacy_labels.py) and wrap the component, then add DISEASE.
-3. Fine-tune both copies on the same batches of data_examples/training_data.py, in the same
-   order, with the same seed and optimizer settings. The only difference is the EWC penalty.
+   The recipe copy is protected the same way and its training examples are completed with
+   its own entities (`ewc.add_pseudo_labels`, gold wins), the everyday sentences replayed
+   among them.
+3. Fine-tune plain and EWC on the same batches of data_examples/training_data.py, in the
+   same order, with the same seed and optimizer settings: the only difference is the EWC
+   penalty. The recipe trains on its completed examples for the same number of epochs.
+   By default only the DISEASE annotations of the training sentences are used, as in a
+   corpus made for the new label (`--keep-old-annotations` keeps their old labels too).
 4. Print a table: agreement with the original model on held-out everyday sentences (old
    labels), DISEASE precision/recall/F1 on held-out sentences, the Fisher-weighted drift,
    and the entities each model finds in one test sentence.
@@ -33,8 +39,9 @@ from spacy.training import Example
 from spacy.util import fix_random_seed, minibatch
 from wasabi import msg
 
-from spacy_ewc import EWC, protect
+from spacy_ewc import EWC, RECIPE_LAMBDA, protect
 from spacy_ewc.ewc import math as ewc_math
+from spacy_ewc.ewc.ewc import DEFAULT_LAMBDA
 from spacy_ewc.ewc.params import iter_params
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -55,11 +62,13 @@ MIN_SUPPORT = 10  # old labels with fewer held-out mentions get no row of their 
 DEFAULTS = {
     "seed": 0,
     "epochs": 15,
-    "lambda_": 3.0,
+    "lambda_": DEFAULT_LAMBDA,
+    "recipe_lambda": RECIPE_LAMBDA,
     "fisher": "empirical",
-    "normalize": "mean",
+    "normalize": "peak",
     "drop": 0.1,
     "batch_size": 8,
+    "keep_old_annotations": False,
 }
 
 
@@ -67,17 +76,25 @@ def main(
     seed: int = DEFAULTS["seed"],
     epochs: int = DEFAULTS["epochs"],
     lambda_: float = DEFAULTS["lambda_"],
+    recipe_lambda: float = DEFAULTS["recipe_lambda"],
     fisher: str = DEFAULTS["fisher"],
     normalize: str = DEFAULTS["normalize"],
     drop: float = DEFAULTS["drop"],
     batch_size: int = DEFAULTS["batch_size"],
     training_data: Sequence = TRAINING_DATA,
+    keep_old_annotations: bool = DEFAULTS["keep_old_annotations"],
 ) -> Dict[str, dict]:
-    """Fine-tune a plain and an EWC copy of the model on DISEASE; print and return the scores."""
+    """Fine-tune a plain, an EWC and a recipe copy of the model on DISEASE; print and return the scores."""
     start = time.perf_counter()
+    if not keep_old_annotations:
+        training_data = [
+            (text, {**annots, "entities": [e for e in annots["entities"] if e[2] == NEW_LABEL]})
+            for text, annots in training_data
+        ]
     original = spacy.load(MODEL)
     plain = spacy.load(MODEL)
     with_ewc = spacy.load(MODEL)
+    recipe = spacy.load(MODEL)
 
     ewc = protect(
         with_ewc, ORIGINAL_SPACY_LABELS, lambda_, pipe_name="ner", fisher=fisher, normalize=normalize
@@ -86,18 +103,32 @@ def main(
         f"EWC on 'ner': λ={ewc.lambda_:g}, fisher={ewc.fisher_kind}, normalize={ewc.normalize}, "
         f"estimated on {ewc.n_examples} sentences labelled by the original model"
     )
+    recipe_ewc = protect(recipe, ORIGINAL_SPACY_LABELS, recipe_lambda, fisher=fisher, normalize=normalize)
+    recipe_examples = recipe_ewc.add_pseudo_labels(
+        [Example.from_dict(recipe.make_doc(text), annots) for text, annots in training_data],
+        replay=[text for text, _ in ORIGINAL_SPACY_LABELS],
+        seed=seed,
+    )
+    msg.info(
+        f"Recipe: EWC λ={recipe_ewc.lambda_:g}, {len(training_data)} training sentences completed with "
+        f"the original model's entities, {len(recipe_examples) - len(training_data)} everyday sentences "
+        "replayed"
+    )
 
     batches = shuffled_batches(training_data, epochs, batch_size, seed)
+    annotations = "all their annotations" if keep_old_annotations else f"{NEW_LABEL} annotations only"
     msg.info(
-        f"Fine-tuning on {len(training_data)} {NEW_LABEL} sentences: {epochs} epochs, "
+        f"Fine-tuning on {len(training_data)} {NEW_LABEL} sentences ({annotations}): {epochs} epochs, "
         f"batch size {batch_size}, dropout {drop}, seed {seed}"
     )
     for nlp in (plain, with_ewc):
         fine_tune(nlp, batches, seed, drop)
+    fine_tune(recipe, shuffled_batches(recipe_examples, epochs, batch_size, seed), seed, drop)
 
     results = {
         "plain": evaluate(plain, original, ewc),
         "EWC": evaluate(with_ewc, original, ewc),
+        "recipe": evaluate(recipe, original, ewc),
     }
     print_report(results, original)
     msg.good(f"Done in {time.perf_counter() - start:.0f} s")
@@ -116,13 +147,17 @@ def shuffled_batches(data: Sequence, epochs: int, batch_size: int, seed: int) ->
 
 
 def fine_tune(nlp: Language, batches: List[list], seed: int, drop: float) -> None:
-    """Add the new label to `ner` and update only `ner` on `batches` (same seed, same optimizer)."""
+    """Add the new label to `ner` and update only `ner` on `batches` (same seed, same optimizer);
+    a batch holds (text, annotations) pairs or Examples."""
     fix_random_seed(seed)
     nlp.get_pipe("ner").add_label(NEW_LABEL)
     optimizer = nlp.create_optimizer()
     with nlp.select_pipes(enable="ner"):
         for batch in batches:
-            examples = [Example.from_dict(nlp.make_doc(text), annots) for text, annots in batch]
+            examples = [
+                eg if isinstance(eg, Example) else Example.from_dict(nlp.make_doc(eg[0]), eg[1])
+                for eg in batch
+            ]
             nlp.update(examples, drop=drop, sgd=optimizer)
 
 
@@ -206,10 +241,14 @@ def parse_args(argv=None) -> dict:
     parser.add_argument("--epochs", type=int, default=DEFAULTS["epochs"])
     parser.add_argument("--lambda", dest="lambda_", type=float, default=DEFAULTS["lambda_"],
                         help="EWC strength (F is scaled as --normalize says)")
+    parser.add_argument("--recipe-lambda", type=float, default=DEFAULTS["recipe_lambda"],
+                        help="EWC strength in the recipe, with pseudo-labels and replay")
     parser.add_argument("--fisher", choices=("empirical", "predicted", "auto"), default=DEFAULTS["fisher"])
-    parser.add_argument("--normalize", choices=("mean", "max", "none"), default=DEFAULTS["normalize"])
+    parser.add_argument("--normalize", choices=("peak", "mean", "max", "none"), default=DEFAULTS["normalize"])
     parser.add_argument("--drop", type=float, default=DEFAULTS["drop"], help="dropout while fine-tuning")
     parser.add_argument("--batch-size", type=int, default=DEFAULTS["batch_size"])
+    parser.add_argument("--keep-old-annotations", action="store_true",
+                        help="train on the old-label annotations of the training sentences too")
     args = vars(parser.parse_args(argv))
     if args["normalize"] == "none":
         args["normalize"] = None

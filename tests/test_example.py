@@ -83,12 +83,17 @@ def test_fisher_data_is_what_the_original_model_predicts(original):
 def test_example_runs_on_a_slice(example_module, capsys):
     results = example_module.main(epochs=2, training_data=TRAINING_DATA[:16])
     out = capsys.readouterr().out
-    assert "λ=" in out and "fisher=" in out and "Elon Musk" in out
-    assert set(results) == {"plain", "EWC"}
+    assert "λ=" in out and "fisher=" in out and "Elon Musk" in out and "DISEASE annotations only" in out
+    assert set(results) == {"plain", "EWC", "recipe"}
+    header = next(line for line in out.splitlines() if "plain" in line and "EWC" in line)
+    assert header.split() == ["plain", "EWC", "recipe"]
+    assert [line.split()[0] for line in out.splitlines() if line.startswith("  ") and "(" in line][-4:] == [
+        "original", "plain", "EWC", "recipe"]
     for scores in results.values():
         assert 0.0 <= scores["old"]["ents_f"] <= 1.0
         assert set(scores["new"]) >= {"p", "r", "f"}
     assert results["EWC"]["drift"] < results["plain"]["drift"]
+    assert results["recipe"]["old"]["ents_f"] > results["plain"]["old"]["ents_f"]
 
 
 @pytest.mark.slow

@@ -190,19 +190,6 @@ class Errors(metaclass=ErrorsWithCodes):
     E054 = "{name} must be an integer >= {minimum}, got {value!r}."
     E055 = "{name} must be a number in [0, 1), got {value!r}."
     E056 = "{what} must be a {expected}, got {type}."
-    E059 = (
-        "Element {index} is a {type}; give spaCy Examples "
-        "(Example.from_dict(nlp.make_doc(text), {{'entities': [...]}}))."
-    )
-    E060 = (
-        "The pipeline predicts no entities (no component assigns doc.ents); pass the trained "
-        "pipeline whose labels you want to keep, e.g. en_core_web_sm."
-    )
-    E061 = "labels must be a list of labels, not the string {value!r}; write [{value!r}]."
-    E062 = (
-        "The pipeline does not predict the label(s) {unknown}; choose among {known} or leave "
-        "labels=None for all of them."
-    )
     E065 = "VectorDict keys are parameter paths (str), got {type}."
 
     # shards, merging, consolidation, processes
@@ -398,6 +385,39 @@ class Errors(metaclass=ErrorsWithCodes):
     )
     E272 = "fisher_block must be an integer >= 1 (examples between two convergence checks), not {value!r}."
 
+    # pseudo-labels and replay (utils/pseudo_labels.py, corpus.py)
+    E220 = (
+        "The pipeline predicts nothing to take pseudo-labels from: no component assigns "
+        "doc.ents, and it has no spancat or textcat_multilabel (components: {pipes}). Pass "
+        "the trained pipeline whose labels you want to keep, e.g. en_core_web_sm."
+    )
+    E221 = "Replay texts must be strings (raw old-domain text, one per item), got a {type}."
+    E222 = "Replay was asked for (replay_ratio > 0) but the replay texts are empty."
+    E223 = (
+        "replay_ratio must be a number >= 0 (replayed old-domain examples per new training "
+        "example, e.g. 0.5), got {value!r}."
+    )
+    E224 = (
+        "Element {index} is a {type}; give spaCy Examples "
+        "(Example.from_dict(nlp.make_doc(text), {{'entities': [...]}}))."
+    )
+    E225 = "labels must be a list of labels, not the string {value!r}; write [{value!r}]."
+    E226 = (
+        "The pipeline does not predict the label(s) {unknown}; choose among {known} or leave "
+        "labels=None for all of them."
+    )
+    E227 = (
+        "This EWC state is not bound to a Language (it was made from a component), so it "
+        "cannot run the pipeline: call spacy_ewc.add_pseudo_labels(examples, nlp) with the "
+        "original pipeline, or protect(nlp, data, pipe_name=...) with the Language."
+    )
+    E228 = (
+        "{reader}: no reference pipeline to take pseudo-labels from. Set `model` to the "
+        "pipeline the trained components are sourced from (a package name or path), e.g. "
+        "model = \"en_core_web_sm\" in [corpora.train]."
+    )
+    E229 = "{reader}: the replay data {path} does not exist. Set `replay` (or --paths.replay)."
+
 
 class Warnings(metaclass=ErrorsWithCodes):
     W001 = (
@@ -431,6 +451,13 @@ class Warnings(metaclass=ErrorsWithCodes):
     W320 = (
         "No run kept old-label agreement >= {keep:g} (the best kept {best:.3f}): recommending the knee "
         "of the frontier instead. Widen the grid to larger λ, or lower --keep."
+    )
+
+
+    W220 = (
+        "add_pseudo_labels: '{name}' has moved from the weights EWC captured (drift {drift:.3g}), "
+        "so the pseudo-labels come from the fine-tuned model, not the original one. Call it "
+        "before training."
     )
 
 

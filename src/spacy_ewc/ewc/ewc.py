@@ -185,6 +185,7 @@ class EWC:
         """Attach to the component, checking what every constructor checks; return its Language."""
         component, nlp, name = resolve_pipe(pipe, pipe_name)
         self.lambda_ = check_lambda(lambda_)
+        self.nlp = nlp
         self.pipe, self.pipe_name, self.model = component, name, unwrap(component.model)
         collect_params(self.model, name)
         self.tasks, self._progress = 1, None
@@ -341,6 +342,36 @@ class EWC:
             return
         for add_penalty, args in self._penalty_steps(model or self.model):
             add_penalty(*args, lambda_)
+
+    # ------------------------------------------------------------------ recipe
+
+    def add_pseudo_labels(
+        self,
+        examples: Iterable,
+        *,
+        labels: Optional[Iterable[str]] = None,
+        replay: Optional[Iterable[str]] = None,
+        replay_ratio: Optional[float] = None,
+        seed: int = 0,
+    ) -> List:
+        """The training examples completed with the bound pipeline's own predictions.
+
+        The recipe that keeps both the old labels and the new one: call it right after
+        `protect`, before training, so the pipeline still predicts what it did when θ* was
+        taken. Gold wins where it overlaps a prediction; see
+        `spacy_ewc.utils.add_pseudo_labels` for `labels`, `replay` and `replay_ratio`.
+        """
+        from ..utils.pseudo_labels import DEFAULT_REPLAY_RATIO, add_pseudo_labels
+
+        if self.nlp is None:
+            raise ValueError(Errors.E227)
+        drift = self.compute_drift()
+        if drift > 0.0:
+            warnings.warn(Warnings.W220.format(name=self.pipe_name, drift=drift), stacklevel=2)
+        return add_pseudo_labels(
+            examples, self.nlp, labels=labels, replay=replay, seed=seed,
+            replay_ratio=DEFAULT_REPLAY_RATIO if replay_ratio is None else replay_ratio,
+        )
 
     # ------------------------------------------------------------------ internals
 
@@ -610,6 +641,7 @@ class EWC:
         self._labels = new._labels
         self.shards = None
         self.pipe, self.model = new.pipe, new.model
+        self.nlp = new.nlp if new.nlp is not None else self.nlp
         self.fisher_scale = new.fisher_scale
         self.n_examples += new.n_examples
         self.tasks += new.tasks
@@ -618,14 +650,14 @@ class EWC:
         self._reset_cache()
 
     def __deepcopy__(self, memo):
-        """Copy the arrays and the model (through `memo`), share the component."""
+        """Copy the arrays and the model (through `memo`), share the component and its Language."""
         import copy
 
         new = self.__class__.__new__(self.__class__)
         memo[id(self)] = new
         for attr, value in self.__dict__.items():
-            if attr == "pipe":
-                new.pipe = value
+            if attr in ("pipe", "nlp"):
+                setattr(new, attr, value)
             else:
                 setattr(new, attr, copy.deepcopy(value, memo))
         new._reset_cache()
