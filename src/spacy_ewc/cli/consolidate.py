@@ -11,6 +11,7 @@ from ..errors import Errors
 from ..ewc import EWC
 from ..ewc.continual import estimate
 from ..ewc.math import DEFAULT_GAMMA
+from ..readers import check_path, read_items
 from ._util import (
     Arg,
     Opt,
@@ -20,14 +21,12 @@ from ._util import (
     check_n_process,
     check_number,
     check_output_folder,
-    check_path,
     check_pipe_name,
     check_state_folder,
     default_state,
     fail,
     load_model,
     progress_bar,
-    read_data,
     user_errors,
 )
 
@@ -76,7 +75,7 @@ def consolidate_cli(
         if new is not None:
             fresh = EWC.from_disk(new, nlp, pipe_name)
         else:
-            items = read_data(data, nlp, limit)
+            items = read_items(data, nlp, limit)
             if not silent:
                 msg.info(f"Fisher of '{pipe_name}' on {len(items)} items from {data}")
             fresh = estimate(

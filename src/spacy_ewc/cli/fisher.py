@@ -10,6 +10,7 @@ from wasabi import msg
 from ..errors import Errors
 from ..ewc.continual import estimate, shard_bounds
 from ..ewc.ewc import DEFAULT_LAMBDA
+from ..readers import check_path, read_items
 from ._util import (
     Arg,
     Opt,
@@ -20,12 +21,10 @@ from ._util import (
     check_number,
     check_option,
     check_output_folder,
-    check_path,
     check_pipe_name,
     default_state,
     load_model,
     progress_bar,
-    read_data,
     user_errors,
 )
 
@@ -74,7 +73,7 @@ def fisher_cli(
     check_output_folder(output, "--output")
     nlp = load_model(model)
     with user_errors():
-        items = read_data(data, nlp, limit)
+        items = read_items(data, nlp, limit)
         start, end = shard_bounds(len(items), index, count)
         items = items[start:end]
         if not silent:
