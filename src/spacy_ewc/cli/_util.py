@@ -77,6 +77,14 @@ def check_pipe_name(pipe_name: str) -> None:
         check_folder_name(pipe_name)
 
 
+def check_fisher_options(pipe_name: str, kind: str, n_process: int, limit: int) -> None:
+    """The options of every command that runs a Fisher pass."""
+    check_pipe_name(pipe_name)
+    check_kind(kind)
+    check_n_process(n_process)
+    check_limit(limit)
+
+
 def check_number(value: float, option: str) -> None:
     check_option(math.isfinite(value) and value >= 0, option, "a finite number >= 0", value)
 

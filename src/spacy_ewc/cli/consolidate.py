@@ -16,12 +16,9 @@ from ._util import (
     Arg,
     Opt,
     app,
-    check_kind,
-    check_limit,
-    check_n_process,
+    check_fisher_options,
     check_number,
     check_output_folder,
-    check_pipe_name,
     check_state_folder,
     default_state,
     fail,
@@ -56,11 +53,8 @@ def consolidate_cli(
     """
     if (data is None) == (new is None):
         fail(Errors.E098)
-    check_pipe_name(pipe_name)
-    check_kind(kind)
+    check_fisher_options(pipe_name, kind, n_process, limit)
     check_number(gamma, "--gamma")
-    check_n_process(n_process)
-    check_limit(limit)
     state = default_state(model, pipe_name, state, "--state")
     check_state_folder(state, "--state")
     if new is not None:

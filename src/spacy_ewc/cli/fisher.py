@@ -15,13 +15,10 @@ from ._util import (
     Arg,
     Opt,
     app,
-    check_kind,
-    check_limit,
-    check_n_process,
+    check_fisher_options,
     check_number,
     check_option,
     check_output_folder,
-    check_pipe_name,
     default_state,
     load_model,
     progress_bar,
@@ -60,12 +57,9 @@ def fisher_cli(
     parts and only part I is estimated, seeded by its global position, so that
     `spacy-ewc merge` of all parts equals a single pass.
     """
-    check_pipe_name(pipe_name)
-    check_kind(kind)
+    check_fisher_options(pipe_name, kind, n_process, limit)
     check_option(normalize in ("mean", "max", "none"), "--normalize", "mean, max or none", normalize)
     check_number(lambda_, "--lambda")
-    check_n_process(n_process)
-    check_limit(limit)
     with user_errors():
         index, count = _parse_shard(shard) if shard is not None else (0, 1)
         check_path(data)
