@@ -22,7 +22,7 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 $(INSTALLED): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,bench]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev,bench,torch,curated]'
 	@touch $@
 
 $(MODEL): $(INSTALLED) scripts/ensure_model.py

@@ -134,13 +134,20 @@ def wrap(nlp, ewc) -> Clock:
 def load_ewc(spec: dict, nlp):
     """The saved EWC state of the job's Fisher source, at the job's λ and normalisation.
 
-    "mean" (the library's default) and "max" differ only by one constant factor, which the
-    λ grid already covers; "per-array" (measured here, not a library option) divides each
-    array's F by that array's own mean, so every layer gets the same average strength.
+    "mean" (the library's default up to 0.2), "peak" (the default since) and "max" differ
+    only by one constant factor: the same frontier at other λ. "per-array" (measured here,
+    not a library option) divides each array's F by that array's own mean, so every layer
+    gets the same average strength.
     """
     from spacy_ewc import EWC
+    from spacy_ewc.ewc import VectorDict
+    from spacy_ewc.ewc import math as ewc_math
 
     ewc = EWC.from_disk(spec["state_dir"], nlp)
+    if spec.get("normalize") == "peak":
+        scaled, ewc.fisher_scale = ewc_math.normalize(ewc.fisher_raw, "peak")
+        ewc.fisher_matrix = VectorDict(scaled)
+        ewc.normalize = "peak"
     if spec.get("normalize", "mean") == "per-array":
         for key, raw in ewc.fisher_raw.items():
             mean = float(raw.mean())

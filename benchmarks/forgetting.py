@@ -47,7 +47,7 @@ FULL = {
     "lambdas": [1, 3, 10, 30], "l2_lambdas": [1, 10], "legacy_lambdas": [1000],
     "empirical_lambdas": [], "source_lambdas": [3], "pseudo_lambdas": [0.3, 1, 3, 10],
     "both_pseudo_lambdas": [3], "epoch_grid": [6], "epoch_lambdas": [1, 10], "averages": True,
-    "per_array_lambdas": [3], "per_array_pseudo_lambdas": [1, 3],
+    "per_array_lambdas": [3], "per_array_pseudo_lambdas": [1, 3], "peak_lambdas": [1000, 2000, 4000],
 }
 # The settings a single job depends on (the rest only says which jobs to run).
 JOB_SETTINGS = ("n_train", "n_devel", "n_test", "n_wikigold", "n_fisher_wiki", "n_fisher_ncbi",
@@ -58,7 +58,7 @@ QUICK = {
     "n_fisher_wiki": 80, "n_fisher_ncbi": 200, "n_silver_dev": 40, "n_silver": 80,
     "lambdas": [3, 10], "l2_lambdas": [10], "empirical_lambdas": [3], "source_lambdas": [3],
     "pseudo_lambdas": [3], "both_pseudo_lambdas": [], "epoch_grid": [], "averages": False,
-    "per_array_lambdas": [], "per_array_pseudo_lambdas": [],
+    "per_array_lambdas": [], "per_array_pseudo_lambdas": [], "peak_lambdas": [2000],
 }
 
 
@@ -123,6 +123,9 @@ def plan(settings: dict) -> List[dict]:
     for lam in settings["per_array_pseudo_lambdas"]:
         run(f"EWC predicted/wiki + pseudo λ={lam:g}, per-array F", "ewc", source="wiki", pseudo=True,
             normalize="per-array", group="normalize", **{"lambda": lam})
+    for lam in settings["peak_lambdas"]:
+        run(f"EWC predicted/wiki λ={lam:g}, peak F", "ewc", source="wiki", normalize="peak",
+            group="normalize", **{"lambda": lam})
     if settings["averages"]:
         run("plain, averaged", "plain", averages=True, group="averages")
         run("pseudo-labels, averaged", "plain", pseudo=True, averages=True, group="averages")

@@ -125,15 +125,16 @@ def test_set_lambda_keywords_and_model_type(state):
 @pytest.mark.slow
 def test_lambda_far_above_the_default_warns(state, fisher_texts):
     nlp, ewc = state
-    with pytest.warns(EWCWarning, match=r"\[W200\] lambda_=1000 is 333x the default"):
-        strong = EWC(nlp, fisher_texts[:2], lambda_=1000.0, fisher="predicted")
-    assert strong.lambda_ == 1000.0
+    with pytest.warns(EWCWarning, match=r"\[W200\] lambda_=1e\+06 is 500x the default"):
+        strong = EWC(nlp, fisher_texts[:2], lambda_=1e6, fisher="predicted")
+    assert strong.lambda_ == 1e6
     with warnings.catch_warnings():
         warnings.simplefilter("error", EWCWarning)
         ewc.set_lambda(LAMBDA_WARN_ABOVE)
+        ewc.set_lambda(1000.0)  # 0.1.1's default is within the scale of the "peak" Fisher
         ewc.set_lambda(DEFAULT_LAMBDA)
     with pytest.warns(EWCWarning, match=r"\[W200\]"):
-        ewc.set_lambda(new_lambda=1000)
+        ewc.set_lambda(new_lambda=10 * LAMBDA_WARN_ABOVE)
     ewc.set_lambda(DEFAULT_LAMBDA)
 
 

@@ -29,13 +29,14 @@ from spacy.util import fix_random_seed, minibatch
 from thinc.api import Model
 
 from spacy_ewc import EWC, protect
+from spacy_ewc.ewc.ewc import DEFAULT_LAMBDA
 from spacy_ewc.ewc.fisher import seed_example
 from spacy_ewc.ewc.listeners import shared_encoder
 from spacy_ewc.ewc.params import drop_grad, iter_params
 
 pytestmark = pytest.mark.slow  # loads en_core_web_sm
 
-LAMBDA = 300.0
+LAMBDA = DEFAULT_LAMBDA
 LEARN_RATE = 0.005
 PRETRAIN_RATE = 0.005
 EPOCHS = 3
@@ -587,3 +588,30 @@ def test_empirical_fisher_refuses_labels_the_component_lacks(request, original, 
     nlp = request.getfixturevalue("grown") if name in GROWN else original
     with pytest.raises(ValueError, match="labels the component"):
         EWC(nlp, [("Samples arrived", annotations)], pipe_name=name, fisher="empirical")
+
+
+# --------------------------------------------------------------------------- reproducibility
+
+
+@pytest.mark.slow
+def test_parser_runs_with_one_seed_give_the_same_numbers(original, corpus):
+    """spaCy's parser draws dropout masks for its state vectors from numpy's global RNG in
+    every training pass, whatever `drop` says, so two runs agree only when both are seeded
+    (`fine_tune` calls fix_random_seed). A Fisher pass must neither draw from the caller's
+    random streams nor change what a later run does."""
+    case = next(c for c in CASES if c.name == "parser")
+    start = clone(original)
+    states = {name: EWC(start, corpus["fisher"][:4], pipe_name=name, fisher="predicted")
+              for name in case.protected}
+    drifts = []
+    for fisher_first in (False, True):
+        nlp = clone(start)
+        if fisher_first:
+            py_state, np_state = random.getstate(), numpy.random.get_state()
+            EWC(nlp, corpus["fisher"][4:8], pipe_name="tok2vec", fisher="predicted")
+            assert random.getstate() == py_state
+            assert all(numpy.array_equal(a, b) for a, b in zip(numpy.random.get_state(), np_state))
+        fine_tune(nlp, case.new_task(corpus, nlp), case)
+        drifts.append({name: state.compute_drift(nlp) for name, state in states.items()})
+    assert drifts[0]["parser"] > 0 and drifts[0]["tok2vec"] > 0
+    assert drifts[0] == drifts[1], drifts

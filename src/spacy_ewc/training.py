@@ -43,8 +43,8 @@ from wasabi import msg
 from .checks import check_folder_name
 from .errors import Errors, Warnings
 from .ewc import math as ewc_math
-from .ewc.ewc import check_lambda
-from .ewc.fisher import FISHER_KINDS
+from .ewc.ewc import DEFAULT_LAMBDA, DEFAULT_NORMALIZATION, check_lambda
+from .ewc.fisher import DEFAULT_BATCH_SIZE, DEFAULT_BLOCK, FISHER_KINDS, check_pass_options
 from .readers import is_raw, iter_items
 from .serialize import STATES_DIR
 from .spacy_wrapper import EWCModelWrapper, protect
@@ -63,17 +63,21 @@ Normalization = Optional[Literal[tuple(n for n in ewc_math.NORMALIZATIONS if n i
 
 def create_ewc_callback(
     pipes: List[str],
-    lambda_: float,
-    data: FisherData,
+    lambda_: float = DEFAULT_LAMBDA,
+    data: Optional[FisherData] = None,
     fisher: FisherKind = "predicted",
-    normalize: Normalization = "mean",
+    normalize: Normalization = DEFAULT_NORMALIZATION,
     limit: int = 0,
     progress: bool = True,
+    fisher_batch_size: int = DEFAULT_BATCH_SIZE,
+    fisher_tol: Optional[float] = None,
+    fisher_block: int = DEFAULT_BLOCK,
 ) -> Callable[[Language], Language]:
     """An [initialize.after_init] callback that turns EWC on for `pipes`.
 
     pipes: names of the trained components to protect, for example ["ner"].
-    lambda_: strength of the penalty λ (0 wraps the models but applies nothing).
+    lambda_: strength of the penalty λ on the `normalize` scale (0 wraps the models but
+        applies nothing; see docs/lambda.md).
     data: the Fisher data: a corpus from [corpora] (``data = ${corpora.fisher}`` with
         ``@readers = "spacy.PlainTextCorpus.v1"``, ``"spacy.JsonlCorpus.v1"`` or
         ``"spacy.Corpus.v1"``; Examples without annotation count as raw texts), or a path
@@ -81,10 +85,12 @@ def create_ewc_callback(
         optionally "entities", any other file one text a line).
     fisher: "predicted" (the model's own predictions as targets: raw text is enough),
         "empirical" (gold annotations of labels the component knows) or "auto".
-    normalize: "mean", "max" or null (see `spacy_ewc.EWC`).
+    normalize: "peak" (default), "mean", "max" or null (see `spacy_ewc.EWC`).
     limit: use the first `limit` texts or examples (0: all).
     progress: a progress bar for each Fisher pass, on stderr when it is a terminal (as
         spaCy's own bars); false silences it.
+    fisher_batch_size, fisher_tol, fisher_block: the Fisher pass (see `spacy_ewc.EWC` and
+        docs/fisher.md): examples per backward pass, and the stopping rule.
     """
     if not isinstance(pipes, (list, tuple)) or not pipes or not all(isinstance(p, str) for p in pipes):
         raise ValueError(Errors.E101.format(callback=CALLBACK_NAME, value=pipes))
@@ -96,6 +102,8 @@ def create_ewc_callback(
         raise ValueError(Errors.E105.format(callback=CALLBACK_NAME, values=values, value=normalize))
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
         raise ValueError(Errors.E106.format(callback=CALLBACK_NAME, value=limit))
+    check_pass_options(fisher_batch_size, fisher_tol, fisher_block)
+    pass_options = dict(fisher_batch_size=fisher_batch_size, fisher_tol=fisher_tol, fisher_block=fisher_block)
     read = fisher_data_reader(data)
 
     def enable_ewc(nlp: Language) -> Language:
@@ -109,6 +117,7 @@ def create_ewc_callback(
                 ewc = protect(
                     nlp, items, lambda_=lambda_, pipe_name=name, fisher=fisher, normalize=normalize,
                     progress=fisher_progress(name) if progress else None,
+                    **pass_options,
                 )
                 msg.info(
                     f"EWC on for '{name}': lambda_={lambda_:g}, {ewc.fisher_kind} Fisher from "

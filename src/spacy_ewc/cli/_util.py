@@ -58,8 +58,6 @@ def check_option(ok: bool, option: str, expected: str, value: Any) -> None:
         fail(Errors.E090.format(option=option, expected=expected, value=value))
 
 
-
-
 def check_limit(limit: int) -> None:
     check_option(limit >= 0, "--limit", LIMIT_RANGE, limit)
 

@@ -9,7 +9,8 @@ from wasabi import msg
 
 from ..errors import Errors
 from ..ewc.continual import estimate, shard_bounds
-from ..ewc.ewc import DEFAULT_LAMBDA
+from ..ewc.ewc import DEFAULT_LAMBDA, DEFAULT_NORMALIZATION
+from ..ewc.fisher import DEFAULT_BATCH_SIZE, DEFAULT_BLOCK
 from ..readers import check_path, read_items
 from ._util import (
     Arg,
@@ -42,23 +43,34 @@ def fisher_cli(
     lambda_: float = Opt(
         DEFAULT_LAMBDA, "--lambda", "-l", help="Strength λ of the penalty, saved with the state"
     ),
-    normalize: str = Opt("mean", "--normalize", help="Scale of F: mean, max or none"),
+    normalize: str = Opt(
+        DEFAULT_NORMALIZATION, "--normalize", help="Scale of F: peak, mean, max or none (docs/lambda.md)"
+    ),
     n_process: int = Opt(1, "--n-process", "-n", help="Processes for the Fisher pass"),
     shard: Optional[str] = Opt(
         None, "--shard", help="Only shard I of N, as I/N (0-based); merge the shards later"
     ),
     limit: int = Opt(0, "--limit", help="Use the first N items of DATA (0: all)"),
     silent: bool = Opt(False, "--silent", help="No progress bar or progress messages"),
+    batch_size: int = Opt(
+        DEFAULT_BATCH_SIZE, "--batch-size", "-b", help="Examples per backward pass (1: per-example)"
+    ),
+    tol: Optional[float] = Opt(
+        None, "--tol", help="Stop once F changes by less than this over the last block [default: use all]"
+    ),
+    block: int = Opt(DEFAULT_BLOCK, "--block", help="Examples between two convergence checks"),
 ):
     """Estimate the Fisher information of a component on DATA and save θ*, F and λ.
 
     Raw text gives the 'predicted' Fisher (the model's own predictions as targets), a
     .spacy corpus the 'empirical' one. With --shard the items are cut into N contiguous
     parts and only part I is estimated, seeded by its global position, so that
-    `spacy-ewc merge` of all parts equals a single pass.
+    `spacy-ewc merge` of all parts equals a single pass (exactly with --batch-size 1; with
+    batches every part is an unbiased estimate of its own F, so the merge is one too).
     """
     check_fisher_options(pipe_name, kind, n_process, limit)
-    check_option(normalize in ("mean", "max", "none"), "--normalize", "mean, max or none", normalize)
+    scales = ("peak", "mean", "max", "none")
+    check_option(normalize in scales, "--normalize", "peak, mean, max or none", normalize)
     check_number(lambda_, "--lambda")
     with user_errors():
         index, count = _parse_shard(shard) if shard is not None else (0, 1)
@@ -76,9 +88,11 @@ def fisher_cli(
             nlp, items, lambda_, pipe_name,
             fisher=kind, normalize=None if normalize == "none" else normalize,
             offset=start, n_process=n_process, progress=progress_bar("Fisher", silent),
+            fisher_batch_size=batch_size, fisher_tol=tol, fisher_block=block,
         )
         ewc.to_disk(output)
-    msg.good(f"Saved the EWC state ({ewc.fisher_kind} Fisher, {ewc.n_examples} examples) to {output}")
+    used = f"{ewc.n_examples} examples" + (", converged" if ewc.converged else "")
+    msg.good(f"Saved the EWC state ({ewc.fisher_kind} Fisher, {used}) to {output}")
 
 
 def _parse_shard(text: str):

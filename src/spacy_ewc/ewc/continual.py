@@ -28,7 +28,7 @@ from ..checks import check_int
 from ..errors import Errors
 from . import math as ewc_math
 from .ewc import DEFAULT_LAMBDA, DEFAULT_NORMALIZATION, EWC, check_normalize, mean_fisher, resolve_pipe
-from .fisher import make_examples, squared_gradient_sums
+from .fisher import DEFAULT_BLOCK, FisherSums, check_pass_options, make_examples, squared_gradient_sums
 from .params import collect_params, unwrap
 from .vector_dict import VectorDict
 
@@ -44,18 +44,21 @@ def estimate(
     offset: int = 0,
     n_process: int = 1,
     progress=None,
+    **pass_options,
 ) -> EWC:
     """The EWC state of `data`, the examples `offset`, `offset + 1`, ... of a larger set.
 
     With `offset=0` and `n_process=1` it is `EWC(pipe, data, ...)`. `n_process > 1` needs
     a Language: each worker loads a copy of the pipeline and computes one contiguous part.
+    `pass_options` (fisher_batch_size, fisher_tol, fisher_block) are `EWC`'s; with several
+    processes each part applies them on its own.
     """
     check_int(n_process, "n_process", 1)
     check_int(offset, "offset (the index of the shard's first example)", 0)
     if n_process == 1:
         return EWC(
             pipe, data, lambda_, pipe_name,
-            fisher=fisher, normalize=normalize, progress=progress, seed=offset,
+            fisher=fisher, normalize=normalize, progress=progress, seed=offset, **pass_options,
         )
     check_normalize(normalize)
     component, nlp, name = resolve_pipe(pipe, pipe_name)
@@ -64,19 +67,24 @@ def estimate(
     examples, kind = make_examples(data, fisher, component, nlp)
     refs = collect_params(unwrap(component.model), name)
     theta_star = VectorDict((ref.key, ref.node.get_param(ref.name).copy()) for ref in refs)
-    sums = parallel_sums(nlp, name, examples, offset, min(n_process, len(examples)))
-    return EWC.from_parts(
-        pipe, theta_star, mean_fisher(sums, len(examples), name), len(examples),
+    options = {key[len("fisher_"):]: value for key, value in pass_options.items()}
+    check_pass_options(**{"batch_size": 1, "tol": None, "block": DEFAULT_BLOCK, **options})
+    sums = parallel_sums(nlp, name, examples, offset, min(n_process, len(examples)), **options)
+    state = EWC.from_parts(
+        pipe, theta_star, mean_fisher(sums, sums.n_examples, name), sums.n_examples,
         lambda_=lambda_, pipe_name=name, fisher_kind=kind, normalize=normalize,
         shards=[(offset, offset + len(examples))],
     )
+    state.converged, state.fisher_batch_size = sums.converged, sums.batch_size
+    return state
 
 
 def merge(states: Sequence[EWC]) -> EWC:
     """One state from states computed on shards of the data by the same model.
 
     Equal (to float rounding) to the state a single pass over all shards' examples gives,
-    when each shard was estimated with the global index of its first example as `offset`.
+    when each shard was estimated with the global index of its first example as `offset`
+    and per-example (`fisher_batch_size=1`); batched shards are each unbiased, so is the merge.
     Shards must share λ and the settings and cover distinct examples.
     """
     if isinstance(states, EWC):
@@ -163,9 +171,13 @@ def shard_bounds(n_items: int, shard: int, n_shards: int) -> Tuple[int, int]:
 
 
 def parallel_sums(
-    nlp: Language, pipe_name: str, examples: Sequence[Example], offset: int, n_process: int
-) -> Dict[str, numpy.ndarray]:
-    """Σ g² over `examples`, split into `n_process` contiguous parts, one per process."""
+    nlp: Language, pipe_name: str, examples: Sequence[Example], offset: int, n_process: int, **options
+) -> FisherSums:
+    """Σ g² over `examples`, split into `n_process` contiguous parts, one per process.
+
+    `options` go to `squared_gradient_sums` in every part; the parts' example counts add
+    up, and the pass converged when every part did.
+    """
     with tempfile.TemporaryDirectory(prefix="spacy-ewc-") as tmp:
         model_dir = Path(tmp) / "model"
         nlp.to_disk(model_dir)
@@ -175,10 +187,15 @@ def parallel_sums(
             start, end = shard_bounds(len(examples), shard, n_process)
             part = examples[start:end]
             jobs.append((str(model_dir), pipe_name, _doc_bytes(eg.x for eg in part),
-                         _doc_bytes(eg.y for eg in part), offset + start, unsaved))
+                         _doc_bytes(eg.y for eg in part), offset + start, unsaved, options))
         with multiprocessing.get_context().Pool(n_process) as pool:
             parts = pool.starmap(_shard_sums, jobs)
-    return ewc_math.add(parts)
+    sums = FisherSums(ewc_math.add(part for part, _, _, _ in parts))
+    sums.n_examples = sum(n for _, n, _, _ in parts)
+    flags = [converged for _, _, converged, _ in parts]
+    sums.converged = None if None in flags else all(flags)
+    sums.batch_size = max(batch for _, _, _, batch in parts)
+    return sums
 
 
 UNSAVED_ATTRS = ("unseen_classes",)
@@ -209,9 +226,11 @@ def _doc_bytes(docs) -> bytes:
 
 
 def _shard_sums(
-    model_dir: str, pipe_name: str, x_bytes: bytes, y_bytes: bytes, offset: int, unsaved: Dict
-) -> Dict:
-    """Worker: Σ g² of one shard, with the pipeline loaded from `model_dir`."""
+    model_dir: str, pipe_name: str, x_bytes: bytes, y_bytes: bytes, offset: int, unsaved: Dict,
+    options: Dict,
+) -> Tuple[Dict, int, Optional[bool], int]:
+    """Worker: Σ g² of one shard (and its count, convergence, batch size), with the
+    pipeline loaded from `model_dir`."""
     nlp = spacy.load(model_dir)
     component = nlp.get_pipe(pipe_name)
     restore_attrs(component.model, unsaved)
@@ -219,4 +238,5 @@ def _shard_sums(
     reference: List = list(DocBin().from_bytes(y_bytes).get_docs(nlp.vocab))
     examples = [Example(x, y) for x, y in zip(predicted, reference)]
     refs = collect_params(component.model, pipe_name)
-    return dict(squared_gradient_sums(component, examples, refs, seed=offset, nlp=nlp))
+    sums = squared_gradient_sums(component, examples, refs, seed=offset, nlp=nlp, **options)
+    return dict(sums), sums.n_examples, sums.converged, sums.batch_size

@@ -12,11 +12,18 @@ import numpy
 from spacy.language import Language
 from spacy.pipeline import TrainablePipe
 from thinc.api import Model
+from thinc.util import get_array_module
 
 from ..checks import check_int
 from ..errors import Errors, EWCWarning, InvalidPipeError, Warnings
 from . import math as ewc_math
-from .fisher import make_examples, squared_gradient_sums
+from .fisher import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_BLOCK,
+    check_pass_options,
+    make_examples,
+    squared_gradient_sums,
+)
 from .params import ParamRef, collect_params, iter_params, structure_signature, unwrap
 from .state_file import (
     STATE_FORMAT,
@@ -31,10 +38,15 @@ from .vector_dict import VectorDict
 
 logger = logging.getLogger("spacy_ewc")
 
-DEFAULT_LAMBDA = 3.0
-# An explicit λ above this warns (W200): far beyond the default scale, e.g. 0.1.1's 1000.
+DEFAULT_LAMBDA = 2000.0
+"""On the "peak" scale: the smallest round λ that kept the drift of every spaCy component
+type at most 1/5 of plain fine-tuning (benchmarks/results/components.md, docs/lambda.md)."""
+# An explicit λ above this warns (W200): far beyond the default scale.
 LAMBDA_WARN_ABOVE = 100 * DEFAULT_LAMBDA
-DEFAULT_NORMALIZATION = "mean"
+PENALTY_CHUNK = 1 << 12
+DEFAULT_NORMALIZATION = "peak"
+LEGACY_NORMALIZATION = "mean"
+"""The scale of states saved without one (spacy-ewc ≤ 0.2)."""
 _UNSET: Any = object()
 
 
@@ -70,6 +82,28 @@ def warn_if_strong(lambda_: float) -> None:
         warnings.warn(message, EWCWarning, stacklevel=3)
 
 
+def penalty_chunk(n_floats: int) -> int:
+    """Floats of the penalty's scratch buffer: 1/128 of θ* (at least PENALTY_CHUNK), so
+    the state stays near 2× the protected bytes and an update loops over at most 128
+    chunks besides one per array."""
+    return max(PENALTY_CHUNK, -(-n_floats // 128))
+
+
+def _add_penalty(node: Model, name: str, anchor, fisher, buffer, lambda_: float) -> None:
+    """The gradient of a thinc array gets λ·F·(θ−θ*), chunk by chunk through `buffer`
+    (flat arrays: θ*, F, scratch); a missing gradient starts at zero."""
+    if not node.has_grad(name):
+        node.set_grad(name, node.ops.alloc(node.get_param(name).shape, dtype=anchor.dtype))
+    param, grad = node.get_param(name).ravel(), node.get_grad(name).ravel()
+    size, chunk = anchor.size, buffer.size
+    for start in range(0, size, chunk):
+        stop = min(start + chunk, size)
+        out = buffer[: stop - start]
+        ewc_math.penalty_gradient(param[start:stop], anchor[start:stop], fisher[start:stop], out=out)
+        out *= lambda_
+        grad[start:stop] += out
+
+
 def check_normalize(value: Optional[str]) -> Optional[str]:
     if not isinstance(value, (str, type(None))) or value not in ewc_math.NORMALIZATIONS:
         raise ValueError(Errors.E046.format(value=value))
@@ -96,13 +130,22 @@ class EWC:
 
     pipe: a `Language` (the component is `pipe_name`, default "ner") or a `TrainablePipe`.
     data: Examples, (text, annotations) tuples, texts or Docs to estimate F from.
-    lambda_: strength of the penalty, on the scale set by `normalize`.
+    lambda_: strength of the penalty, on the scale set by `normalize` (docs/lambda.md).
     fisher: "empirical" (gold annotations), "predicted" (the model's own predictions as
         targets: raw text is enough) or "auto" (empirical when every item is annotated).
-    normalize: "mean" (default: F divided by its mean, so λ is an L2 strength for an
-        average parameter), "max", or None for the raw Fisher.
+    normalize: "peak" (default: F divided by the mean of its arrays' largest entries, the
+        scale on which one λ protects every component type alike), "mean" (the scale of
+        spacy-ewc ≤ 0.2), "max", or None for the raw Fisher.
 
     `theta_star` and `fisher_matrix` may be replaced at any time; the next update uses them.
+    normalize: "mean" (default: F divided by its mean, so λ is an L2 strength for an
+        average parameter), "max", or None for the raw Fisher.
+    fisher_batch_size: examples per backward pass of the Fisher pass, at most (default 8,
+        at least 8 batches); 1 is the per-example pass, more the batched estimator, which
+        is unbiased and about twice as fast (docs/fisher.md).
+    fisher_tol: stop the pass once F changes by less than this (relative) over the last
+        `fisher_block` examples; None uses every example. `n_examples` and `converged`
+        say what was used.
     """
 
     model_type = Union[Language, TrainablePipe]
@@ -119,11 +162,16 @@ class EWC:
         normalize: Optional[str] = DEFAULT_NORMALIZATION,
         progress: Optional[Callable] = None,
         seed: int = 0,
+        fisher_batch_size: int = DEFAULT_BATCH_SIZE,
+        fisher_tol: Optional[float] = None,
+        fisher_block: int = DEFAULT_BLOCK,
     ):
         nlp = self._bind(pipe, pipe_name, lambda_)
         warn_if_strong(self.lambda_)
         self.normalize = check_normalize(normalize)
         seed = check_int(seed, "seed", 0)
+        check_pass_options(fisher_batch_size, fisher_tol, fisher_block)
+        self._pass_options = {"batch_size": fisher_batch_size, "tol": fisher_tol, "block": fisher_block}
         self.theta_star = self._capture_current_parameters(copy=True)
         self._check_theta_star()
         examples, self.fisher_kind = make_examples(data, fisher, self.pipe, nlp)
@@ -142,6 +190,7 @@ class EWC:
         self.tasks, self._progress = 1, None
         self.shards: Optional[List[Tuple[int, int]]] = None
         self._labels = _labels_of(component)
+        self._pass_options, self.converged, self.fisher_batch_size = {}, None, None
         return nlp
 
     def _check_theta_star(self) -> None:
@@ -178,24 +227,43 @@ class EWC:
         """Diagonal Fisher: mean over examples of per-example squared gradients.
 
         Normalised as set by `self.normalize`; the divisor is kept in `fisher_scale`.
-        Also sets `n_examples` and the unnormalised `fisher_raw`. Example i is seeded with
-        `seed + i` (a shard passes the global index of its first example).
+        Also sets `n_examples` (the examples used), `converged` and `fisher_batch_size`
+        (`fisher_raw` is F·fisher_scale). Example i is seeded with `seed + i` (a shard passes
+        the global index of its first example).
         """
         examples = list(examples)
         if not examples:
             raise ValueError(Errors.E006)
         refs = collect_params(self.model, self.pipe_name)
         sums = squared_gradient_sums(
-            self.pipe, examples, refs, progress=self._progress, seed=seed, nlp=nlp
+            self.pipe, examples, refs, progress=self._progress, seed=seed, nlp=nlp, **self._pass_options
         )
-        self._set_fisher(mean_fisher(sums, len(examples), self.pipe_name), len(examples))
+        self._set_fisher(mean_fisher(sums, sums.n_examples, self.pipe_name), sums.n_examples)
+        self.converged, self.fisher_batch_size = sums.converged, sums.batch_size
         return self.fisher_matrix
 
     def _set_fisher(self, fisher_raw: Dict[str, Any], n_examples: int) -> None:
         self.n_examples = int(n_examples)
-        self.fisher_raw = VectorDict(fisher_raw)
-        scaled, self.fisher_scale = ewc_math.normalize(self.fisher_raw, self.normalize)
+        scaled, self.fisher_scale = ewc_math.normalize(fisher_raw, self.normalize)
         self.fisher_matrix = VectorDict(scaled)
+        self._fisher_raw = None
+    @property
+    def fisher_raw(self) -> VectorDict:
+        """F before normalisation, the mean of per-example squared gradients.
+
+        Not stored: it is F·fisher_scale (equal to the measured mean to float rounding),
+        computed when asked for. Only a consolidated state, whose F sums tasks normalised
+        each on its own, keeps the sum of their unnormalised estimates apart.
+        """
+        if self._fisher_raw is not None:
+            return self._fisher_raw
+        if self.fisher_scale == 1.0:
+            return self.fisher_matrix
+        return VectorDict((key, f * self.fisher_scale) for key, f in self.fisher_matrix.items())
+
+    @fisher_raw.setter
+    def fisher_raw(self, value: Optional[Dict[str, Any]]) -> None:
+        self._fisher_raw = None if value is None else VectorDict(value)
 
     # ------------------------------------------------------------------ penalty
 
@@ -233,9 +301,8 @@ class EWC:
         self._invalidate()
 
     def _invalidate(self) -> None:
-        """Drop λF and the resolved entries: the next update rebuilds them from the state."""
-        self._scaled: Dict[str, Any] = {}
-        self._resolution: Dict[int, List[Tuple[str, Model, str, Any, Any, Any]]] = {}
+        """Drop the resolved penalty steps: the next update rebuilds them from the state."""
+        self._resolution: Dict[int, List[Tuple[Callable, tuple]]] = {}
 
     def compute_ewc_penalty(self, model: Any = None) -> float:
         """½ Σ F (θ − θ*)² at the current parameters (without λ).
@@ -257,8 +324,9 @@ class EWC:
     def compute_gradient_penalty(self) -> VectorDict:
         """λ·F·(θ − θ*) for every key of `theta_star`."""
         out = VectorDict()
-        for key, node, name, anchor, scaled in self._resolved(self.model):
-            out[key] = ewc_math.penalty_gradient(node.get_param(name), anchor, scaled)
+        for key, node, name in self._resolved(self.model):
+            fisher = self.fisher_matrix[key] * self.lambda_
+            out[key] = ewc_math.penalty_gradient(node.get_param(name), self.theta_star[key], fisher)
         return out
 
     def apply_ewc_penalty_to_gradients(self, model: Optional[Model] = None) -> None:
@@ -268,16 +336,17 @@ class EWC:
         acts at every optimizer step. `model` defaults to the component's model; the
         wrapper passes itself so a deep copy of a wrapped model penalises the copy.
         """
-        if self.lambda_ == 0.0:
+        lambda_ = self.lambda_
+        if lambda_ == 0.0:
             return
-        for _key, node, name, anchor, scaled, buffer in self._resolved_with_buffers(model or self.model):
-            node.inc_grad(name, ewc_math.penalty_gradient(node.get_param(name), anchor, scaled, out=buffer))
+        for add_penalty, args in self._penalty_steps(model or self.model):
+            add_penalty(*args, lambda_)
 
     # ------------------------------------------------------------------ internals
 
     def _reset_cache(self) -> None:
         self._invalidate()
-        self._buffers: Dict[str, Any] = {}
+        self._scratch: List[Any] = []
         self._signature: Dict[int, Tuple[int, ...]] = {}
         self._warned = False
 
@@ -291,35 +360,54 @@ class EWC:
 
     def _current_params(self, model: Optional[Model] = None) -> Dict[str, Any]:
         resolved = self._resolved(model if model is not None else self.model)
-        return {key: node.get_param(name) for key, node, name, _, _ in resolved}
+        return {key: node.get_param(name) for key, node, name in resolved}
 
-    def _resolved(self, model: Model):
-        return [entry[:5] for entry in self._resolved_with_buffers(model)]
+    def _resolved(self, model: Model) -> List[Tuple[str, Any, str]]:
+        """(key, node, name) per protected array of `model`, after checking the state against it."""
+        refs = {ref.key: ref for ref in iter_params(model)}
+        self._match(refs)
+        return [(key, refs[key].node, refs[key].name) for key in self.theta_star]
 
-    def _resolved_with_buffers(self, model: Model):
-        """(key, node, name, θ*, λF, buffer) per protected array of `model`.
+    def _penalty_steps(self, model: Model) -> List[Tuple[Callable, tuple]]:
+        """(function, arguments) that add λ·F·(θ−θ*) to one array's gradient, given λ.
 
         Recomputed only when the tree's nodes change (a layer replaced by resize_output),
-        so the per-update path builds no strings and walks the tree once.
+        so the per-update path builds no strings and walks the tree once. No λF is kept:
+        every step works through one scratch buffer of `penalty_chunk` floats shared by
+        all arrays, chunk by chunk; torch parameters work on torch views of θ*, F and it.
         """
         signature = structure_signature(model)
         cached = self._resolution.get(id(model))
         if cached is not None and self._signature.get(id(model)) == signature:
             return cached
-        refs = {ref.key: ref for ref in iter_params(model)}
-        self._match(refs)
-        entries = []
-        for key, anchor in self.theta_star.items():
-            ref = refs[key]
-            if key not in self._scaled:
-                self._scaled[key] = self.fisher_matrix[key] * self.lambda_
-            buffer = self._buffers.get(key)
-            if buffer is None or buffer.shape != anchor.shape:
-                buffer = self._buffers[key] = numpy.empty_like(anchor)
-            entries.append((key, ref.node, ref.name, anchor, self._scaled[key], buffer))
-        self._resolution = {id(model): entries}
+        resolved = self._resolved(model)
+        chunk = penalty_chunk(self.theta_star.size)
+        scratch: Dict[Tuple[type, Any], Any] = {}
+        steps = []
+        for key, node, name in resolved:
+            anchor, fisher = self.theta_star[key].ravel(), self.fisher_matrix[key].ravel()
+            kind = (type(anchor), anchor.dtype)
+            if kind not in scratch:
+                scratch[kind] = get_array_module(anchor).empty(chunk, dtype=anchor.dtype)
+            buffer = scratch[kind]
+            if isinstance(node, Model):
+                steps.append((_add_penalty, (node, name, anchor, fisher, buffer)))
+            else:
+                views = (node.tensor(name, anchor), node.tensor(name, fisher), node.tensor(name, buffer))
+                steps.append((node.add_penalty, (name, *views)))
+        self._scratch = list(scratch.values())
+        self._resolution = {id(model): steps}
         self._signature = {id(model): signature}
-        return entries
+        return steps
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes the state holds: θ*, F, the unnormalised F where it is kept apart
+        (after `consolidate`), and the penalty's scratch buffer."""
+        arrays = [*self.theta_star.values(), *self.fisher_matrix.values(), *self._scratch]
+        if self._fisher_raw is not None:
+            arrays.extend(a for k, a in self._fisher_raw.items() if a is not self.fisher_matrix.get(k))
+        return sum(int(a.nbytes) for a in arrays)
 
     def _match(self, refs: Dict[str, ParamRef]) -> None:
         """Check the state against the model; grow θ* and F where an output layer grew."""
@@ -345,9 +433,9 @@ class EWC:
             self.theta_star[key] = ewc_math.grow(anchor, param.shape, param)
             zeros = numpy.zeros_like(param)
             self.fisher_matrix[key] = ewc_math.grow(self.fisher_matrix[key], param.shape, zeros)
-            if key in self.fisher_raw:
-                self.fisher_raw[key] = ewc_math.grow(self.fisher_raw[key], param.shape, zeros)
-            self._scaled.pop(key, None)
+            if self._fisher_raw is not None and key in self._fisher_raw:
+                self._fisher_raw[key] = ewc_math.grow(self._fisher_raw[key], param.shape, zeros)
+            self._resolution = {}
             self._labels = _labels_of(self.pipe)
             logger.info(
                 "EWC: %s grew from %s to %s; new entries have zero importance",
@@ -391,6 +479,7 @@ class EWC:
             "keys": keys,
             "shapes": [list(self.theta_star[key].shape) for key in keys],
         }
+        meta["fisher_pass"] = {"batch_size": self.fisher_batch_size, "converged": self.converged}
         write_state(path, meta, arrays)
 
     @classmethod
@@ -406,19 +495,23 @@ class EWC:
         self = cls.__new__(cls)
         self._bind(pipe, pipe_name or meta["pipe_name"], meta["lambda"])
         self.fisher_kind = meta["fisher_kind"]
-        self.normalize = meta["normalize"]
+        self.normalize = meta.get("normalize", LEGACY_NORMALIZATION)
         self.fisher_scale = float(meta["fisher_scale"])
         self.n_examples = meta["n_examples"]
         self.tasks = meta.get("tasks", 1)
+        fisher_pass = meta.get("fisher_pass") or {}
+        self.fisher_batch_size = fisher_pass.get("batch_size", 1)
+        self.converged = fisher_pass.get("converged")
         shards = meta.get("shards")
         self.shards = [tuple(r) for r in shards] if shards is not None and self.tasks == 1 else None
         current_labels, self._labels = self._labels, meta.get("labels")
-        self.theta_star, self.fisher_matrix, self.fisher_raw = VectorDict(), VectorDict(), VectorDict()
+        self.theta_star, self.fisher_matrix, raw = VectorDict(), VectorDict(), VectorDict()
         for i, key in enumerate(meta["keys"]):
             self.theta_star[key] = arrays[f"theta_star_{i}"]
             self.fisher_matrix[key] = arrays[f"fisher_{i}"]
-            if f"fisher_raw_{i}" in arrays:
-                self.fisher_raw[key] = arrays[f"fisher_raw_{i}"]
+            if self.tasks > 1 and f"fisher_raw_{i}" in arrays:
+                raw[key] = arrays[f"fisher_raw_{i}"]
+        self.fisher_raw = raw or None
         refs = {ref.key: ref for ref in iter_params(self.model)}
         self._check_growth(path, refs, current_labels)
         self._reset_cache()

@@ -5,15 +5,17 @@ Two kinds of targets:
 * ``"empirical"``: the gold annotations of the Examples given;
 * ``"predicted"``: the component's own predictions, so raw texts or Docs are enough.
 
-Each example is its own backward pass with the model's gradients cleared before it and
-removed after it, so the estimate is the mean of per-example squares and no gradient is
-left for the optimizer to step on. Components that listen to a shared tok2vec, and the
+The estimate is the mean of per-example squared gradients: each example its own backward
+pass, or batches of examples whose squared gradients are unmixed without bias (see
+`squared_gradient_sums`). Gradients are zeroed in place between passes and removed at the
+end, so no gradient is left for the optimizer to step on. Components that listen to a shared tok2vec, and the
 tok2vec itself, get their backward pass from `listeners.backward_pass`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import random
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
@@ -33,15 +35,18 @@ from spacy.pipeline import (
 )
 from spacy.tokens import Doc
 from spacy.training import Example
+from spacy.util import minibatch
 
 from ..checks import as_items, check_entities, check_vocab
 from ..errors import Errors
 from . import math as ewc_math
-from .listeners import backward_pass, loss_components
+from .listeners import backward_pass, loss_components, upstream_of
 from .params import ParamRef, drop_grad, iter_params, unwrap
 from .vector_dict import VectorDict
 
 FISHER_KINDS = ("auto", "empirical", "predicted")
+
+logger = logging.getLogger("spacy_ewc")
 
 
 def make_examples(
@@ -128,14 +133,18 @@ def _predicted_examples(
 
 
 def _annotate(docs: List[Doc], components: Sequence[TrainablePipe], nlp: Optional[Language]) -> List[Doc]:
-    """Run the pipeline up to and including the last of `components` (or them alone without `nlp`)."""
+    """Run `components` and the tok2vec they listen to, in pipeline order.
+
+    The backward pass sees the raw Docs and those encoders only, so the targets come from
+    the same inputs; the other components would be work whose output the loss never reads.
+    """
     if nlp is None:
         for component in components:
             docs = list(component.pipe(docs))
         return docs
-    names = nlp.pipe_names
-    last = max(i for i, (_, proc) in enumerate(nlp.pipeline) if any(proc is c for c in components))
-    with nlp.select_pipes(disable=names[last + 1:]):
+    needed = {id(c) for c in components} | {id(upstream_of(c, nlp)) for c in components}
+    names = [name for name, proc in nlp.pipeline if id(proc) in needed]
+    with nlp.select_pipes(enable=names):
         return list(nlp.pipe(docs))
 
 
@@ -249,6 +258,38 @@ def _isolated_gradients(refs: Sequence[ParamRef]):
             ref.node.set_grad(ref.name, grad)
 
 
+class FisherSums(VectorDict):
+    """Σ g² over the examples of one pass, with what the pass used.
+
+    n_examples: how many examples the sums cover (fewer than given when the pass stopped
+    early); converged: True when it stopped because the estimate had settled, False when
+    the data ran out first, None when no stopping rule was asked for; batch_size: examples
+    per backward pass (1: per-example).
+    """
+
+    n_examples: int = 0
+    converged: Optional[bool] = None
+    batch_size: int = 1
+
+
+DEFAULT_BATCH_SIZE = 8
+"""Examples per backward pass of the Fisher pass, at most (benchmarks/results/fisher_cost.md)."""
+MIN_BATCHES = 8
+"""The pass deals the examples into at least this many batches (fewer, smaller ones when the
+data is small), so unmixing the batch squares divides by 1 − c ≥ 0.875 at worst."""
+DEFAULT_BLOCK = 64
+
+
+def check_pass_options(batch_size, tol, block) -> None:
+    """Refuse batch sizes, tolerances and blocks that cannot run."""
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(Errors.E270.format(value=batch_size))
+    if tol is not None and (isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 < tol < 1):
+        raise ValueError(Errors.E271.format(value=tol))
+    if isinstance(block, bool) or not isinstance(block, int) or block < 1:
+        raise ValueError(Errors.E272.format(value=block))
+
+
 def squared_gradient_sums(
     pipe: TrainablePipe,
     examples: Sequence[Example],
@@ -257,14 +298,31 @@ def squared_gradient_sums(
     progress=None,
     seed: int = 0,
     nlp: Optional[Language] = None,
-) -> VectorDict:
-    """Σ over examples of g², each g the gradient of one example's loss alone.
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    tol: Optional[float] = None,
+    block: int = DEFAULT_BLOCK,
+) -> FisherSums:
+    """Σ over examples of g², each g the gradient of one example's loss alone (estimated
+    from batch gradients when `batch_size` > 1).
 
     `update(examples)` runs the backward pass (default: `listeners.backward_pass`, which is
     ``pipe.update`` with no optimizer and no dropout unless the component shares a tok2vec;
     that needs `nlp`); `progress` wraps the example iterator (for example ``tqdm``).
     Gradients the pass leaves on the other components it updates are removed too.
+
+    batch_size > 1: one backward pass per batch of examples dealt at random (seeded by
+    `seed`), and Σ g_i² recovered from the batch squares without bias
+    (`math.unbiased_square_sums`); batches are smaller when the data gives fewer than
+    `MIN_BATCHES` of them, so a few examples get the per-example pass.
+
+    tol: after every `block` examples, stop once F moved by less than `tol` (relative L1)
+    over the last block; the examples are then dealt at random too, so the ones used are
+    a fair sample. A batch is seeded by the index of its first example in `examples`, so
+    batches of one give the per-example sums in any order.
     """
+    check_pass_options(batch_size, tol, block)
+    examples = list(examples)
     components = loss_components(pipe, nlp)
     if update is None:
         update = backward_pass(pipe, nlp)
@@ -272,24 +330,52 @@ def squared_gradient_sums(
         ref for c in components if c is not pipe for ref in iter_params(unwrap(c.model))
     ]
     known = {id(c): set(getattr(c, "labels", ()) or ()) for c in components}
-    sums = VectorDict((ref.key, numpy.zeros_like(ref.node.get_param(ref.name))) for ref in refs)
-    iterator = progress(examples) if progress is not None else examples
+    batch_size = min(batch_size, max(1, len(examples) // MIN_BATCHES))
+    indices = list(range(len(examples)))
+    if batch_size > 1 or tol is not None:
+        random.Random(seed).shuffle(indices)
+    block = -(-max(block, 2 * batch_size) // batch_size) * batch_size
+    squares = VectorDict((ref.key, numpy.zeros_like(ref.node.get_param(ref.name))) for ref in refs)
+    totals = None
+    if batch_size > 1:
+        totals = VectorDict((key, numpy.zeros_like(value)) for key, value in squares.items())
+    scratch: Dict[str, numpy.ndarray] = {}
+    seen, pairs, previous, converged = 0, 0, None, None if tol is None else False
+    iterator = progress(indices) if progress is not None else indices
     with contextlib.ExitStack() as stack:
         for component in components:
             stack.enter_context(_deterministic_updates(component))
         stack.enter_context(_isolated_gradients(touched))
         stack.enter_context(_restored_random_state())
-        for index, eg in enumerate(iterator):
-            seed_example(seed, index)
-            update([eg])
-            grads = {}
-            for ref in refs:
-                if ref.node.has_grad(ref.name):
-                    grads[ref.key] = ref.node.get_grad(ref.name)
-            ewc_math.accumulate_squares(sums, grads)
+        for batch in minibatch(iterator, batch_size):
+            seed_example(seed, batch[0])
+            update([examples[i] for i in batch])
+            grads = {ref.key: ref.node.get_grad(ref.name) for ref in refs if ref.node.has_grad(ref.name)}
+            ewc_math.accumulate_squares(squares, grads, scratch)
+            if totals is not None:
+                for key, grad in grads.items():
+                    totals[key] += grad
             for ref in touched:
-                drop_grad(ref.node, ref.name)
+                if ref.node.has_grad(ref.name):
+                    ref.node.get_grad(ref.name).fill(0)
+            seen, pairs = seen + len(batch), pairs + ewc_math.same_batch_pairs([len(batch)])
+            if tol is not None and seen % block == 0 and seen < len(examples):
+                current = _mean(squares, totals, seen, pairs)
+                if previous is not None:
+                    change = ewc_math.relative_change(current, previous)
+                    logger.debug("Fisher pass: %d examples, relative change %.4f", seen, change)
+                    if change < tol:
+                        converged = True
+                        break
+                previous = current
     for component in components:
         if known[id(component)] and set(getattr(component, "labels", ()) or ()) != known[id(component)]:
             raise ValueError(Errors.E009.format(name=component.name, labels="(added during the pass)"))
+    sums = FisherSums(ewc_math.unbiased_square_sums(squares, totals, seen, pairs))
+    sums.n_examples, sums.converged, sums.batch_size = seen, converged, batch_size
     return sums
+
+
+def _mean(squares, totals, n: int, pairs: int) -> Dict[str, numpy.ndarray]:
+    sums = ewc_math.unbiased_square_sums(squares, totals, n, pairs)
+    return {key: value / n for key, value in sums.items()}

@@ -13,7 +13,8 @@ import numpy
 
 from ..errors import Errors
 
-NORMALIZATIONS = (None, "mean", "max")
+NORMALIZATIONS = (None, "peak", "mean", "max")
+"""Scales of F (see `normalize`); "peak" is the default, "mean" the one of spacy-ewc ≤ 0.2."""
 
 DEFAULT_GAMMA = 1.0
 """Decay of the old importance in `consolidate`. 1.0 keeps every task in full: the
@@ -58,26 +59,45 @@ def penalty_gradient(
 
 
 def accumulate_squares(
-    acc: MutableMapping[str, numpy.ndarray], grads: Mapping[str, numpy.ndarray]
+    acc: MutableMapping[str, numpy.ndarray],
+    grads: Mapping[str, numpy.ndarray],
+    scratch: Optional[MutableMapping[str, numpy.ndarray]] = None,
 ) -> None:
-    """Add g² of one example's gradients to the running sums in `acc`."""
+    """Add g² of one example's gradients to the running sums in `acc`.
+
+    With `scratch` (a dict of buffers, filled on first use) the squares are written into
+    the same buffer each time instead of a new array per key and call.
+    """
     for key, grad in grads.items():
-        acc[key] += grad * grad
+        if scratch is None:
+            acc[key] += grad * grad
+            continue
+        buffer = scratch.get(key)
+        if buffer is None or buffer.shape != grad.shape:
+            buffer = scratch[key] = numpy.empty_like(grad)
+        numpy.multiply(grad, grad, out=buffer)
+        acc[key] += buffer
 
 
 def normalize(
     fisher: Mapping[str, numpy.ndarray], how: Optional[str]
 ) -> Tuple[dict, float]:
-    """Divide F by its global mean or max; return the scaled F and the divisor.
+    """Divide F by one number of its own; return the scaled F and the divisor.
 
-    With `how="mean"` the average importance is 1, so λ reads as the strength of an
-    L2 pull towards θ* on an average parameter, moved towards the parameters that matter.
+    "peak": the mean over arrays of each array's largest entry, so that 1 is the
+    importance of a typical array's most important weight. Measured on every spaCy
+    component type (docs/lambda.md), it is the divisor with which one λ protects each of
+    them about as much; the raw F needs λ from 1 to 10⁷ and "mean" from 10⁻³ to 10.
+    "mean": the mean over every entry; "max": the largest entry; None: the raw F.
     """
     if how not in NORMALIZATIONS:
         raise ValueError(Errors.E046.format(value=how))
     if how is None:
         return dict(fisher), 1.0
-    if how == "mean":
+    if how == "peak":
+        peaks = [float(f.max()) for f in fisher.values() if f.size]
+        scale = sum(peaks) / max(len(peaks), 1)
+    elif how == "mean":
         size = sum(int(f.size) for f in fisher.values())
         scale = sum(float(f.sum()) for f in fisher.values()) / max(size, 1)
     else:
@@ -142,3 +162,48 @@ def consolidate(
         else:
             out[key] = f_new.copy()
     return out
+
+
+def same_batch_pairs(batch_sizes: Iterable[int]) -> int:
+    """Ordered pairs of distinct examples that share a batch: Σ b(b − 1)."""
+    return sum(int(b) * (int(b) - 1) for b in batch_sizes)
+
+
+def unbiased_square_sums(
+    batch_squares: Mapping[str, numpy.ndarray],
+    totals: Optional[Mapping[str, numpy.ndarray]],
+    n_examples: int,
+    pairs: int,
+) -> dict:
+    """Σ_i g_i² over examples, estimated from the squares of batch gradients.
+
+    A batch gradient is the sum of its examples' gradients, so Σ_B g_B² = Σ_i g_i² plus
+    the products g_i g_j of the pairs that share a batch. When the examples are dealt into
+    batches at random, a pair shares one with probability c = pairs / (n (n − 1)), and
+    E[Σ_B g_B²] = (1 − c) Σ_i g_i² + c G² with G = Σ_i g_i (`totals`, fixed by the data).
+    So ((Σ_B g_B²) − c G²) / (1 − c) is unbiased; entries below zero (noise) become 0.
+    With batches of one (`pairs` = 0) it is Σ_B g_B² itself.
+    """
+    if pairs == 0:
+        return {key: value.copy() for key, value in batch_squares.items()}
+    if totals is None or n_examples < 2:
+        raise ValueError("batch squares need the summed gradients and at least two examples")
+    c = pairs / (n_examples * (n_examples - 1))
+    if not c < 1.0:
+        raise ValueError("every example is in one batch: the squares of one batch cannot be unmixed")
+    out = {}
+    for key, squares in batch_squares.items():
+        total = totals[key]
+        estimate = (squares - c * (total * total)) / (1.0 - c)
+        numpy.maximum(estimate, 0.0, out=estimate)
+        out[key] = estimate
+    return out
+
+
+def relative_change(
+    new: Mapping[str, numpy.ndarray], old: Mapping[str, numpy.ndarray]
+) -> float:
+    """Σ |new − old| / Σ |new| over every key: how much a running estimate still moves."""
+    moved = sum(float(numpy.abs(new[key] - old[key]).sum()) for key in new)
+    size = sum(float(numpy.abs(value).sum()) for value in new.values())
+    return moved / size if size > 0.0 else float("inf")

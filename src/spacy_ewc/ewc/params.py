@@ -2,21 +2,24 @@
 
 A key is the path of layer indices from the root plus the parameter name, for example
 ``"0/1/0/E"``. Node ids change when spaCy replaces a layer (``resize_output`` after
-``add_label``) and across processes; paths do not.
+``add_label``) and across processes; paths do not. Parameters of a torch model in a
+node's shims are keyed ``"<path>/shims/<i>/<torch name>"`` (see `torch_params`).
 """
 
 from __future__ import annotations
 
-from typing import Iterator, List, NamedTuple, Tuple
+from typing import Any, Iterator, List, NamedTuple, Tuple
 
 from thinc.api import Model
 
 from ..errors import Errors
+from .torch_params import ShimParams, check_shim, shim_key
 
 
 class ParamRef(NamedTuple):
     key: str
-    node: Model
+    node: Any
+    """A thinc Model, or the `ShimParams` of a torch model in a node's shims."""
     name: str
 
 
@@ -25,7 +28,8 @@ MAX_DEPTH = 200
 
 
 def iter_params(model: Model) -> Iterator[ParamRef]:
-    """Yield every parameter in the tree once, depth-first, shared layers at first sight."""
+    """Yield every parameter in the tree once, depth-first, shared layers at first sight;
+    a node's own arrays first, then those of the torch models in its shims."""
     seen = set()
     stack: List[Tuple[Tuple[int, ...], Model]] = [((), model)]
     while stack:
@@ -39,6 +43,14 @@ def iter_params(model: Model) -> Iterator[ParamRef]:
         prefix = "".join(f"{i}/" for i in path)
         for name in node.param_names:
             yield ParamRef(prefix + name, node, name)
+        for index, shim in enumerate(node.shims):
+            if id(shim) in seen:
+                continue
+            seen.add(id(shim))
+            check_shim(shim, node.name)
+            params = ShimParams(shim)
+            for name in params.param_names:
+                yield ParamRef(shim_key(prefix, index, name), params, name)
         stack.extend(reversed([(path + (i,), layer) for i, layer in enumerate(node.layers)]))
 
 
@@ -59,8 +71,11 @@ def collect_params(model: Model, component: str) -> List[ParamRef]:
 
 
 def structure_signature(model: Model) -> Tuple[int, ...]:
-    """Identity of the tree's nodes: changes when a layer is replaced, costs no strings."""
-    return tuple(map(id, model.walk()))
+    """Identity of the tree's nodes and torch models: changes when a layer is replaced,
+    costs no strings."""
+    nodes = model.walk()
+    torch_models = [id(getattr(shim, "_model", shim)) for node in nodes if node.shims for shim in node.shims]
+    return (*map(id, nodes), *torch_models)
 
 
 def drop_grad(node: Model, name: str) -> None:
@@ -69,5 +84,7 @@ def drop_grad(node: Model, name: str) -> None:
     thinc has no public call for this; zeroing would leave a zero gradient that the
     optimizer still steps on (Adam's weight decay would move the parameter).
     """
-    if node.has_grad(name):
+    if isinstance(node, ShimParams):
+        node.drop_grad(name)
+    elif node.has_grad(name):
         node._params._grads.pop((node.id, name), None)  # noqa: SLF001

@@ -127,7 +127,7 @@ def meta_problem(meta: Dict[str, Any]) -> Optional[str]:
         (isinstance(name, str) and bool(name), "pipe_name", "a component name"),
         (_is_number(lam) and lam >= 0, "lambda", "a finite number >= 0"),
         (fisher_kind_ok(meta.get("fisher_kind")), "fisher_kind", "'empirical', 'predicted' or both"),
-        (meta.get("normalize") in ewc_math.NORMALIZATIONS, "normalize", "'mean', 'max' or null"),
+        (meta.get("normalize") in ewc_math.NORMALIZATIONS, "normalize", "'peak', 'mean', 'max' or null"),
         (_is_number(scale) and scale > 0, "fisher_scale", "a number > 0"),
         (_is_int(meta.get("n_examples"), 1), "n_examples", "an integer >= 1"),
         (_is_int(meta.get("tasks", 1), 1), "tasks", "an integer >= 1"),
