@@ -121,6 +121,24 @@ def mean_fisher(sums: Dict[str, Any], n_examples: int, pipe_name: str) -> Vector
     return VectorDict((key, value / n_examples) for key, value in sums.items())
 
 
+class StateArrays:
+    """An EWC attribute holding a VectorDict (θ* or F); assigning it (any mapping) drops the
+    resolved penalty steps, so the next update uses the new arrays."""
+
+    def __init__(self, doc: str):
+        self.__doc__ = doc
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = f"_{name}"
+
+    def __get__(self, ewc: Any, owner: Optional[type] = None) -> Any:
+        return self if ewc is None else getattr(ewc, self.slot)
+
+    def __set__(self, ewc: Any, value: Dict[str, Any]) -> None:
+        setattr(ewc, self.slot, value if isinstance(value, VectorDict) else VectorDict(value))
+        ewc._invalidate()
+
+
 class EWC:
     """Elastic Weight Consolidation for one spaCy component.
 
@@ -280,25 +298,8 @@ class EWC:
         warn_if_strong(self.lambda_)
         self._invalidate()
 
-    @property
-    def theta_star(self) -> VectorDict:
-        """θ*: the anchor of every protected array, keyed by layer path."""
-        return self._theta_star
-
-    @theta_star.setter
-    def theta_star(self, value: Dict[str, Any]) -> None:
-        self._theta_star = value if isinstance(value, VectorDict) else VectorDict(value)
-        self._invalidate()
-
-    @property
-    def fisher_matrix(self) -> VectorDict:
-        """F: the (normalised) diagonal Fisher of every protected array."""
-        return self._fisher_matrix
-
-    @fisher_matrix.setter
-    def fisher_matrix(self, value: Dict[str, Any]) -> None:
-        self._fisher_matrix = value if isinstance(value, VectorDict) else VectorDict(value)
-        self._invalidate()
+    theta_star = StateArrays("θ*: the anchor of every protected array, keyed by layer path.")
+    fisher_matrix = StateArrays("F: the (normalised) diagonal Fisher of every protected array.")
 
     def _invalidate(self) -> None:
         """Drop the resolved penalty steps: the next update rebuilds them from the state."""
