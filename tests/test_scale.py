@@ -30,7 +30,7 @@ def test_default_scale_and_states_saved_on_the_mean_scale(nlp, fisher_texts, tmp
     new = EWC(nlp, texts, fisher="predicted")
     assert new.normalize == DEFAULT_NORMALIZATION == "peak"
     old = EWC(nlp, texts, lambda_=3.0, fisher="predicted", normalize="mean")
-    numpy.testing.assert_allclose(new.fisher_raw["2/W"], old.fisher_raw["2/W"])
+    numpy.testing.assert_allclose(new.fisher_raw["2/W"], old.fisher_raw["2/W"], rtol=1e-6)  # F·scale, float32
     assert new.fisher_scale / old.fisher_scale > 10
     old.to_disk(tmp_path / "state")
     meta_path = tmp_path / "state" / "ewc.json"

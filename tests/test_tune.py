@@ -34,7 +34,7 @@ def test_tune_recommends_a_lambda_that_keeps_the_old_labels(data):
     out = data / "out"
     result = runner.invoke(app, [
         "tune", "en_core_web_sm", str(data / "train.spacy"), str(data / "dev.spacy"), "--old",
-        str(data / "old.txt"), "--lambdas", "0,10,30", "--n-updates", "15", "--batch-size", "4",
+        str(data / "old.txt"), "--lambdas", "0,4000,12000", "--n-updates", "15", "--batch-size", "4",
         "--learn-rate", "0.005", "--keep", str(KEEP), "-o", str(out),
     ])
     assert result.exit_code == 0, result.output + repr(result.exception)
@@ -42,9 +42,9 @@ def test_tune_recommends_a_lambda_that_keeps_the_old_labels(data):
     assert "old agree" in result.output and "new F" in result.output
     report = json.loads((out / "tune.json").read_text(encoding="utf8"))
     runs = {run["lambda"]: run for run in report["runs"]}
-    assert sorted(runs) == [0.0, 10.0, 30.0]
+    assert sorted(runs) == [0.0, 4000.0, 12000.0]
     # EWC is what keeps the old labels: without it the same training forgets far more
-    assert runs[30.0]["agreement"] > runs[0.0]["agreement"] + 0.1
+    assert runs[12000.0]["agreement"] > runs[0.0]["agreement"] + 0.1
     assert all(run["new_f"] > 0 for run in runs.values())
     best = report["best"]
     kept = [run for run in runs.values() if run["agreement"] >= KEEP]
