@@ -298,6 +298,14 @@ class Errors(metaclass=ErrorsWithCodes):
     )
     E109 = "[initialize.after_init] {callback}: the Fisher data {path} gave no texts or examples."
 
+    # spacy train integration, config shape (training.py)
+    E340 = (
+        "[training.logger] {logger} is a leaf: it saves the EWC states and logs nothing, so it "
+        "takes no inner `logger`. Put both in a chain: @loggers = \"spacy.ChainLogger.v1\", "
+        "logger1 = {{\"@loggers\": \"spacy.ConsoleLogger.v1\"}}, logger2 = {{\"@loggers\": "
+        "\"{logger}\"}} (or keep the inner logger with {wrapping})."
+    )
+
     # spacy-ewc tune (cli/tune.py)
     E320 = (
         "The λ grid must be distinct numbers >= 0 (for example --lambdas 0,1,10, or a log-spaced "
@@ -436,8 +444,10 @@ class Warnings(metaclass=ErrorsWithCodes):
         "[components.{name}] source = \"en_core_web_sm\"."
     )
     W102 = (
-        "EWC: [training.logger] is not {logger}, so the EWC state is not saved beside "
-        "model-best and model-last. Wrap your logger in it to keep the state for later tasks."
+        "EWC: [training.logger] has no {logger}, so the EWC state is not saved beside "
+        "model-best and model-last. Chain it with your logger to keep the state for later "
+        "tasks: @loggers = \"spacy.ChainLogger.v1\", logger1 = {{\"@loggers\": "
+        "\"spacy.ConsoleLogger.v1\"}}, logger2 = {{\"@loggers\": \"{logger}\"}}."
     )
     W200 = (
         "lambda_={value:g} is {ratio:.3g}x the default ({default:g}). F is divided by the mean "

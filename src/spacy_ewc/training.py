@@ -1,16 +1,20 @@
 """EWC inside `python -m spacy train`: registered functions, no custom training loop.
 
-Two functions, registered through entry points (see pyproject.toml), so a config can
-name them without `--code`:
+Registered through entry points (see pyproject.toml), so a config can name them without
+`--code`:
 
 * ``spacy-ewc.ewc.v1`` (``[initialize.after_init]``): computes θ* and the Fisher of the
   named components once the pipeline is set up and wraps their models, so spaCy's own
   loop adds λ·F·(θ−θ*) to the gradients at every optimizer step (in ``finish_update``,
-  once per step whatever ``accumulate_gradient`` is).
-* ``spacy-ewc.EWCLogger.v1`` (``[training.logger]``): wraps another logger and saves
-  each EWC state beside the checkpoints, in ``model-last/ewc/<pipe>/`` and
-  ``model-best/ewc/<pipe>/``; the logger is the one hook of the loop that is told
-  where a checkpoint was written.
+  once per step whatever ``accumulate_gradient`` is). Its Fisher ``data`` is a corpus
+  from ``[corpora]`` (``data = ${corpora.fisher}``, any reader) or a file path.
+* ``spacy-ewc.EWCLogger.v2`` (a leaf logger, to combine with ``spacy.ChainLogger.v1``)
+  saves each EWC state beside the checkpoints, in ``model-last/ewc/<pipe>/`` and
+  ``model-best/ewc/<pipe>/``; the logger is the one hook of the loop that is told where a
+  checkpoint was written. ``spacy-ewc.EWCLogger.v1`` (0.2.0) wraps an inner logger.
+
+The arguments are typed, so confection rejects a wrong type in the config and names the
+setting; what a type cannot say (λ ≥ 0, a file that exists) gets a coded error here.
 
 The trained pipeline loads with plain ``spacy.load``: the wrapper only changes
 ``finish_update``, and spaCy does not resolve ``[initialize]`` or ``[training]`` when
@@ -26,11 +30,11 @@ import time
 import warnings
 from itertools import islice
 from pathlib import Path
-from typing import IO, Any, Callable, Dict, Iterable, Iterator, List, Optional, Union
+from typing import IO, Any, Callable, Dict, Iterable, Iterator, List, Literal, Optional, Union
 
 import srsly
 from spacy.language import Language
-from spacy.training import Corpus
+from spacy.training import Example
 from spacy.training.loop import DIR_MODEL_BEST
 from spacy.util import registry
 from tqdm import tqdm
@@ -41,21 +45,28 @@ from .errors import Errors, Warnings
 from .ewc import math as ewc_math
 from .ewc.ewc import DEFAULT_LAMBDA, DEFAULT_NORMALIZATION, check_lambda
 from .ewc.fisher import DEFAULT_BATCH_SIZE, DEFAULT_BLOCK, FISHER_KINDS, check_pass_options
+from .readers import is_raw, iter_items
+from .serialize import STATES_DIR
 from .spacy_wrapper import EWCModelWrapper, protect
 
 CALLBACK_NAME = "spacy-ewc.ewc.v1"
-LOGGER_NAME = "spacy-ewc.EWCLogger.v1"
-STATE_DIR = "ewc"
+LOGGER_NAME = "spacy-ewc.EWCLogger.v2"
+LOGGER_NAME_V1 = "spacy-ewc.EWCLogger.v1"
+LOGGER_FAMILY = "spacy-ewc.EWCLogger."
+CONSOLE_LOGGER = "spacy.ConsoleLogger.v1"
 
-FisherData = Union[str, Path, Callable[[Language], Iterable]]
+Corpus = Callable[[Language], Iterable]
+FisherData = Union[str, Path, Corpus]
+FisherKind = Literal[FISHER_KINDS]  # type: ignore[valid-type]
+Normalization = Optional[Literal[tuple(n for n in ewc_math.NORMALIZATIONS if n is not None)]]  # type: ignore
 
 
 def create_ewc_callback(
     pipes: List[str],
     lambda_: float = DEFAULT_LAMBDA,
-    data: FisherData = None,
-    fisher: str = "predicted",
-    normalize: Optional[str] = DEFAULT_NORMALIZATION,
+    data: Optional[FisherData] = None,
+    fisher: FisherKind = "predicted",
+    normalize: Normalization = DEFAULT_NORMALIZATION,
     limit: int = 0,
     progress: bool = True,
     fisher_batch_size: int = DEFAULT_BATCH_SIZE,
@@ -67,8 +78,11 @@ def create_ewc_callback(
     pipes: names of the trained components to protect, for example ["ner"].
     lambda_: strength of the penalty λ on the `normalize` scale (0 wraps the models but
         applies nothing; see docs/lambda.md).
-    data: the Fisher data: a path (.spacy file or folder, .jsonl with a "text" field,
-        any other file is read as one text a line) or a corpus from a registered reader.
+    data: the Fisher data: a corpus from [corpora] (``data = ${corpora.fisher}`` with
+        ``@readers = "spacy.PlainTextCorpus.v1"``, ``"spacy.JsonlCorpus.v1"`` or
+        ``"spacy.Corpus.v1"``; Examples without annotation count as raw texts), or a path
+        read by `spacy_ewc.readers` (.spacy file or folder, .jsonl with "text" and
+        optionally "entities", any other file one text a line).
     fisher: "predicted" (the model's own predictions as targets: raw text is enough),
         "empirical" (gold annotations of labels the component knows) or "auto".
     normalize: "peak" (default), "mean", "max" or null (see `spacy_ewc.EWC`).
@@ -122,40 +136,19 @@ def fisher_progress(name: str) -> Callable:
 def fisher_data_reader(data: FisherData) -> Callable[[Language], Iterator]:
     """A function nlp → Fisher items, from a path or a corpus made by a reader."""
     if callable(data):
-        return data
+        return functools.partial(_corpus_items, data)
     if not isinstance(data, (str, Path)) or not str(data):
         raise ValueError(Errors.E102.format(callback=CALLBACK_NAME, value=data))
     path = Path(data)
     if not path.exists():
         raise FileNotFoundError(Errors.E103.format(callback=CALLBACK_NAME, path=path))
-    if path.is_dir() or path.suffix == ".spacy":
-        return Corpus(path)
-    if path.suffix == ".jsonl":
-        return lambda nlp: read_jsonl_texts(path)
-    return lambda nlp: read_lines(path)
+    return functools.partial(iter_items, path)
 
 
-def read_jsonl_texts(path: Path) -> Iterator[str]:
-    """The "text" of each line; a line that is not such an object is an error naming it."""
-    with path.open(encoding="utf8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                record = srsly.json_loads(line)
-            except ValueError as err:
-                problem = f"not JSON ({err})"
-                raise ValueError(Errors.E095.format(number=number, path=path, problem=problem)) from None
-            if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-                raise ValueError(Errors.E095.format(number=number, path=path, problem='no "text"'))
-            yield record["text"]
-
-
-def read_lines(path: Path) -> Iterator[str]:
-    with path.open(encoding="utf8") as handle:
-        for line in handle:
-            if line.strip():
-                yield line.strip()
+def _corpus_items(corpus: Corpus, nlp: Language) -> Iterator:
+    """The corpus' items; an Example without annotation stands for its text (its Doc)."""
+    for item in corpus(nlp):
+        yield item.predicted if isinstance(item, Example) and is_raw(item) else item
 
 
 def check_pipes(nlp: Language, pipes: List[str]) -> None:
@@ -170,7 +163,7 @@ def check_pipes(nlp: Language, pipes: List[str]) -> None:
             raise ValueError(Errors.E108.format(callback=CALLBACK_NAME, name=name))
         if name not in nlp.disabled:
             warnings.warn(Warnings.W101.format(name=name), stacklevel=2)
-    if LOGGER_NAME not in srsly.json_dumps(config["training"].get("logger", {})):
+    if LOGGER_FAMILY not in srsly.json_dumps(config["training"].get("logger", {})):
         warnings.warn(Warnings.W102.format(logger=LOGGER_NAME), stacklevel=2)
 
 
@@ -195,30 +188,39 @@ def fisher_pipes_enabled(nlp: Language, pipes: List[str]):
             nlp.disable_pipe(name)
 
 
-def create_ewc_logger(logger: Optional[Callable] = None, folder: str = STATE_DIR) -> Callable:
-    """A [training.logger] that runs `logger` and saves the EWC states with each checkpoint.
+def create_ewc_state_logger(folder: str = STATES_DIR, logger: Optional[Any] = None) -> Callable:
+    """A [training.logger] that saves the EWC states with each checkpoint, and logs nothing else.
 
     After spaCy saves model-last (and copies it to model-best when the score is the best
     so far), the state of every EWC-wrapped component goes to
-    ``<checkpoint>/<folder>/<pipe>/``; ``spacy_ewc.EWC.from_disk`` reads it back.
-    logger: the logger to wrap (default: spacy.ConsoleLogger.v1).
+    ``<checkpoint>/<folder>/<pipe>/``; ``spacy_ewc.EWC.from_disk`` reads it back. Combine it
+    with the logger you want to see: ``@loggers = "spacy.ChainLogger.v1"``,
+    ``logger1 = {"@loggers": "spacy.ConsoleLogger.v1"}``,
+    ``logger2 = {"@loggers": "spacy-ewc.EWCLogger.v2"}``. `logger` is only there to say so
+    to a config written for ``spacy-ewc.EWCLogger.v1``.
     """
-    inner = logger if logger is not None else registry.get("loggers", "spacy.ConsoleLogger.v1")()
+    if logger is not None:
+        raise ValueError(Errors.E340.format(logger=LOGGER_NAME, wrapping=LOGGER_NAME_V1))
+    folder = check_folder_name(folder)
 
     def setup(nlp: Language, stdout: IO = sys.stdout, stderr: IO = sys.stderr):
-        log_step, finalize = inner(nlp, stdout, stderr)
-
-        def log_step_and_save(info: Optional[Dict[str, Any]]) -> None:
+        def save(info: Optional[Dict[str, Any]]) -> None:
             if info is not None and info.get("output_path"):
                 last = Path(info["output_path"])
                 save_ewc_states(nlp, last / folder)
                 if is_best(info):
                     save_ewc_states(nlp, last.parent / DIR_MODEL_BEST / folder)
-            log_step(info)
 
-        return log_step_and_save, finalize
+        return save, lambda: None
 
     return setup
+
+
+def create_ewc_logger(logger: Optional[Callable] = None, folder: str = STATES_DIR) -> Callable:
+    """0.2.0's [training.logger]: saves the EWC states (as ``spacy-ewc.EWCLogger.v2``), then
+    runs `logger` (default: spacy.ConsoleLogger.v1). Same as a spacy.ChainLogger.v1 of the two."""
+    inner = logger if logger is not None else registry.get("loggers", CONSOLE_LOGGER)()
+    return registry.get("loggers", "spacy.ChainLogger.v1")(create_ewc_state_logger(folder), inner)
 
 
 def is_best(info: Dict[str, Any]) -> bool:
@@ -241,7 +243,9 @@ def save_ewc_states(nlp: Language, path: Union[str, Path]) -> List[str]:
 __all__ = [
     "CALLBACK_NAME",
     "LOGGER_NAME",
+    "LOGGER_NAME_V1",
     "create_ewc_callback",
     "create_ewc_logger",
+    "create_ewc_state_logger",
     "save_ewc_states",
 ]

@@ -7,20 +7,19 @@ import functools
 import math
 import os
 from pathlib import Path
-from typing import Any, Iterator, List, Optional
+from typing import Any, Iterator, Optional
 
 import spacy
-import srsly
 import typer
 from spacy.language import Language
-from spacy.training import Corpus
 from tqdm import tqdm
 from wasabi import color, msg
 from wasabi.util import locale_escape
 
-from ..checks import check_entities, check_folder_name
+from ..checks import check_folder_name
 from ..errors import Errors
 from ..ewc.fisher import FISHER_KINDS
+from ..readers import LIMIT_RANGE
 
 NAME = "spacy-ewc"
 HELP = """spacy-ewc: Elastic Weight Consolidation for spaCy pipelines.
@@ -59,9 +58,6 @@ def check_option(ok: bool, option: str, expected: str, value: Any) -> None:
         fail(Errors.E090.format(option=option, expected=expected, value=value))
 
 
-LIMIT_RANGE = "an integer >= 0 (0: all items)"
-
-
 def check_limit(limit: int) -> None:
     check_option(limit >= 0, "--limit", LIMIT_RANGE, limit)
 
@@ -77,6 +73,14 @@ def check_kind(kind: str) -> None:
 def check_pipe_name(pipe_name: str) -> None:
     with user_errors():
         check_folder_name(pipe_name)
+
+
+def check_fisher_options(pipe_name: str, kind: str, n_process: int, limit: int) -> None:
+    """The options of every command that runs a Fisher pass."""
+    check_pipe_name(pipe_name)
+    check_kind(kind)
+    check_n_process(n_process)
+    check_limit(limit)
 
 
 def check_number(value: float, option: str) -> None:
@@ -134,71 +138,6 @@ def default_state(model: str, pipe_name: str, given: Optional[Path], what: str) 
         with user_errors():
             return state_path(model, pipe_name)
     fail(Errors.E099.format(model=model, option=what))
-
-
-def read_data(path: Path, nlp: Language, limit: int = 0) -> list:
-    """Fisher or evaluation data from a file.
-
-    `.spacy`: a DocBin corpus (gold Examples, as `spacy train` reads it); `.jsonl`: one
-    object per line with "text" and optionally "entities" ([[start, end, label], ...]);
-    anything else: plain text, one text per non-empty line.
-    """
-    check_path(path)
-    if limit < 0:
-        raise ValueError(Errors.E090.format(option="--limit", expected=LIMIT_RANGE, value=limit))
-    if path.suffix == ".spacy" or path.is_dir():
-        try:
-            items = list(Corpus(path, limit=limit)(nlp))
-        except Exception as err:
-            raise ValueError(Errors.E093.format(path=path, error=" ".join(str(err).split()))) from None
-    elif path.suffix == ".jsonl":
-        items = _read_jsonl(path, limit)
-    else:
-        items = [line.strip() for line in _read_text(path).splitlines() if line.strip()]
-        items = items[:limit] if limit else items
-    if not items:
-        raise ValueError(Errors.E094.format(path=path))
-    return items
-
-
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf8")
-    except UnicodeDecodeError as err:
-        raise ValueError(Errors.E083.format(path=path, error=err)) from None
-
-
-def check_path(path: Path) -> None:
-    if not path.exists():
-        raise FileNotFoundError(Errors.E092.format(path=path))
-
-
-def _read_jsonl(path: Path, limit: int) -> list:
-    items: List = []
-    for number, line in enumerate(_read_text(path).splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            record = srsly.json_loads(line)
-        except ValueError as err:
-            problem = f"not JSON ({err})"
-            raise ValueError(Errors.E095.format(number=number, path=path, problem=problem)) from None
-        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-            raise ValueError(Errors.E095.format(number=number, path=path, problem='no "text"'))
-        if "entities" in record:
-            entities = record["entities"]
-            try:
-                entities = [tuple(entity) for entity in entities]
-                check_entities(0, record["text"], {"entities": entities})
-            except (TypeError, ValueError):
-                problem = f'"entities" {record["entities"]!r} are not [start, end, label] spans of the text'
-                raise ValueError(Errors.E095.format(number=number, path=path, problem=problem)) from None
-            items.append((record["text"], {"entities": entities}))
-        else:
-            items.append(record["text"])
-        if limit and len(items) >= limit:
-            break
-    return items
 
 
 def progress_bar(desc: str, silent: bool = False):

@@ -11,23 +11,19 @@ from ..errors import Errors
 from ..ewc import EWC
 from ..ewc.continual import estimate
 from ..ewc.math import DEFAULT_GAMMA
+from ..readers import check_path, read_items
 from ._util import (
     Arg,
     Opt,
     app,
-    check_kind,
-    check_limit,
-    check_n_process,
+    check_fisher_options,
     check_number,
     check_output_folder,
-    check_path,
-    check_pipe_name,
     check_state_folder,
     default_state,
     fail,
     load_model,
     progress_bar,
-    read_data,
     user_errors,
 )
 
@@ -57,11 +53,8 @@ def consolidate_cli(
     """
     if (data is None) == (new is None):
         fail(Errors.E098)
-    check_pipe_name(pipe_name)
-    check_kind(kind)
+    check_fisher_options(pipe_name, kind, n_process, limit)
     check_number(gamma, "--gamma")
-    check_n_process(n_process)
-    check_limit(limit)
     state = default_state(model, pipe_name, state, "--state")
     check_state_folder(state, "--state")
     if new is not None:
@@ -76,7 +69,7 @@ def consolidate_cli(
         if new is not None:
             fresh = EWC.from_disk(new, nlp, pipe_name)
         else:
-            items = read_data(data, nlp, limit)
+            items = read_items(data, nlp, limit)
             if not silent:
                 msg.info(f"Fisher of '{pipe_name}' on {len(items)} items from {data}")
             fresh = estimate(

@@ -14,21 +14,19 @@ from typing import Dict, List, Optional
 import srsly
 from spacy.language import Language
 from spacy.scorer import Scorer
-from spacy.tokens import Doc
 from spacy.training import Example
 from wasabi import msg
 
 from ..errors import Errors
+from ..readers import check_path, read_items, token_copy
 from ._util import (
     Arg,
     Opt,
     app,
     check_limit,
     check_output_file,
-    check_path,
     fail,
     load_model,
-    read_data,
     user_errors,
 )
 
@@ -60,8 +58,8 @@ def evaluate_cli(
     if ref_nlp is not None and "ner" not in ref_nlp.pipe_names:
         fail(Errors.E097.format(model=reference))
     with user_errors():
-        items = read_data(data, nlp, limit)
-        ref_items = read_data(data, ref_nlp, limit) if ref_nlp is not None else None
+        items = read_items(data, nlp, limit)
+        ref_items = read_items(data, ref_nlp, limit) if ref_nlp is not None else None
         report = forgetting_report(nlp, items, ref_nlp, ref_items)
     print_report(report)
     if output is not None:
@@ -108,8 +106,7 @@ def agreement(nlp: Language, reference: Language, texts: List[str]) -> Dict:
 
 def gold_scores(nlp: Language, examples: List[Example]) -> Dict:
     """P/R/F against the gold entities, for the labels the gold annotates."""
-    docs = nlp.pipe(Doc(nlp.vocab, words=[t.text for t in eg.predicted],
-                        spaces=[bool(t.whitespace_) for t in eg.predicted]) for eg in examples)
+    docs = nlp.pipe(token_copy(eg.predicted, nlp.vocab) for eg in examples)
     return _span_scores([Example(doc, eg.reference) for doc, eg in zip(docs, examples)])
 
 

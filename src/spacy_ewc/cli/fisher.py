@@ -11,22 +11,18 @@ from ..errors import Errors
 from ..ewc.continual import estimate, shard_bounds
 from ..ewc.ewc import DEFAULT_LAMBDA, DEFAULT_NORMALIZATION
 from ..ewc.fisher import DEFAULT_BATCH_SIZE, DEFAULT_BLOCK
+from ..readers import check_path, read_items
 from ._util import (
     Arg,
     Opt,
     app,
-    check_kind,
-    check_limit,
-    check_n_process,
+    check_fisher_options,
     check_number,
     check_option,
     check_output_folder,
-    check_path,
-    check_pipe_name,
     default_state,
     load_model,
     progress_bar,
-    read_data,
     user_errors,
 )
 
@@ -72,13 +68,10 @@ def fisher_cli(
     `spacy-ewc merge` of all parts equals a single pass (exactly with --batch-size 1; with
     batches every part is an unbiased estimate of its own F, so the merge is one too).
     """
-    check_pipe_name(pipe_name)
-    check_kind(kind)
+    check_fisher_options(pipe_name, kind, n_process, limit)
     scales = ("peak", "mean", "max", "none")
     check_option(normalize in scales, "--normalize", "peak, mean, max or none", normalize)
     check_number(lambda_, "--lambda")
-    check_n_process(n_process)
-    check_limit(limit)
     with user_errors():
         index, count = _parse_shard(shard) if shard is not None else (0, 1)
         check_path(data)
@@ -86,7 +79,7 @@ def fisher_cli(
     check_output_folder(output, "--output")
     nlp = load_model(model)
     with user_errors():
-        items = read_data(data, nlp, limit)
+        items = read_items(data, nlp, limit)
         start, end = shard_bounds(len(items), index, count)
         items = items[start:end]
         if not silent:

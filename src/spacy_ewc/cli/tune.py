@@ -34,8 +34,9 @@ from wasabi import Printer
 from ..errors import Errors, Warnings
 from ..ewc import EWC
 from ..ewc.ewc import DEFAULT_LAMBDA
+from ..readers import check_path, read_items, token_copy
 from ..spacy_wrapper import EWCModelWrapper, protect
-from ._util import Arg, Opt, app, check_path, progress_bar, read_data, user_errors
+from ._util import Arg, Opt, app, progress_bar, user_errors
 
 DEFAULT_KEEP = 0.95
 OVERRIDE = "--initialize.after_init.lambda_"
@@ -270,7 +271,7 @@ def split_old(texts: List[str]) -> tuple:
 
 
 def as_examples(data: Data, nlp: Language, limit: int) -> List[Example]:
-    items = read_data(Path(data), nlp, limit) if isinstance(data, (str, Path)) else list(data)
+    items = read_items(Path(data), nlp, limit) if isinstance(data, (str, Path)) else list(data)
     out = []
     for item in items:
         if isinstance(item, Example):
@@ -283,7 +284,7 @@ def as_examples(data: Data, nlp: Language, limit: int) -> List[Example]:
 
 
 def as_texts(data: Data, nlp: Language, limit: int) -> List[str]:
-    items = read_data(Path(data), nlp, limit) if isinstance(data, (str, Path)) else list(data)
+    items = read_items(Path(data), nlp, limit) if isinstance(data, (str, Path)) else list(data)
     texts = [_text(item) for item in items]
     return texts[:limit] if limit else texts
 
@@ -386,8 +387,7 @@ def batches(examples: List[Example], size: int, n_updates: int, seed: int) -> It
 def new_label_scores(nlp: Language, gold: List[Doc], labels: Sequence[str]) -> Dict[str, float]:
     """P/R/F of the new label(s) on the dev docs' tokens (spaCy's Scorer, exact spans)."""
     wanted = set(labels)
-    docs = nlp.pipe(Doc(nlp.vocab, words=[t.text for t in doc], spaces=[bool(t.whitespace_) for t in doc])
-                    for doc in gold)
+    docs = nlp.pipe(token_copy(doc, nlp.vocab) for doc in gold)
     examples = []
     for predicted, reference in zip(docs, gold):
         predicted.ents = [ent for ent in predicted.ents if ent.label_ in wanted]

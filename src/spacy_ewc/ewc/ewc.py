@@ -121,6 +121,24 @@ def mean_fisher(sums: Dict[str, Any], n_examples: int, pipe_name: str) -> Vector
     return VectorDict((key, value / n_examples) for key, value in sums.items())
 
 
+class StateArrays:
+    """An EWC attribute holding a VectorDict (θ* or F); assigning it (any mapping) drops the
+    resolved penalty steps, so the next update uses the new arrays."""
+
+    def __init__(self, doc: str):
+        self.__doc__ = doc
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = f"_{name}"
+
+    def __get__(self, ewc: Any, owner: Optional[type] = None) -> Any:
+        return self if ewc is None else getattr(ewc, self.slot)
+
+    def __set__(self, ewc: Any, value: Dict[str, Any]) -> None:
+        setattr(ewc, self.slot, value if isinstance(value, VectorDict) else VectorDict(value))
+        ewc._invalidate()
+
+
 class EWC:
     """Elastic Weight Consolidation for one spaCy component.
 
@@ -281,25 +299,8 @@ class EWC:
         warn_if_strong(self.lambda_)
         self._invalidate()
 
-    @property
-    def theta_star(self) -> VectorDict:
-        """θ*: the anchor of every protected array, keyed by layer path."""
-        return self._theta_star
-
-    @theta_star.setter
-    def theta_star(self, value: Dict[str, Any]) -> None:
-        self._theta_star = value if isinstance(value, VectorDict) else VectorDict(value)
-        self._invalidate()
-
-    @property
-    def fisher_matrix(self) -> VectorDict:
-        """F: the (normalised) diagonal Fisher of every protected array."""
-        return self._fisher_matrix
-
-    @fisher_matrix.setter
-    def fisher_matrix(self, value: Dict[str, Any]) -> None:
-        self._fisher_matrix = value if isinstance(value, VectorDict) else VectorDict(value)
-        self._invalidate()
+    theta_star = StateArrays("θ*: the anchor of every protected array, keyed by layer path.")
+    fisher_matrix = StateArrays("F: the (normalised) diagonal Fisher of every protected array.")
 
     def _invalidate(self) -> None:
         """Drop the resolved penalty steps: the next update rebuilds them from the state."""
@@ -390,8 +391,23 @@ class EWC:
         return unwrap(component.model)
 
     def _current_params(self, model: Optional[Model] = None) -> Dict[str, Any]:
-        resolved = self._resolved(model if model is not None else self.model)
-        return {key: node.get_param(name) for key, node, name in resolved}
+        """The parameters of `model` under the state's keys and shapes, for queries.
+
+        Another model never changes the state: rows its output layer grew are left out (F
+        is zero there). The protected component's own growth is taken into the state, as
+        its next update would (zero importance on the new rows)."""
+        model = self.model if model is None else model
+        refs = {ref.key: ref for ref in iter_params(model)}
+        if model is self.model:
+            self._match(refs)
+        else:
+            self._grown(refs)
+        params = {}
+        for key, anchor in self.theta_star.items():
+            param = refs[key].node.get_param(refs[key].name)
+            old = tuple(slice(0, n) for n in anchor.shape)
+            params[key] = param if param.shape == anchor.shape else param[old]
+        return params
 
     def _resolved(self, model: Model) -> List[Tuple[str, Any, str]]:
         """(key, node, name) per protected array of `model`, after checking the state against it."""
@@ -440,13 +456,15 @@ class EWC:
             arrays.extend(a for k, a in self._fisher_raw.items() if a is not self.fisher_matrix.get(k))
         return sum(int(a.nbytes) for a in arrays)
 
-    def _match(self, refs: Dict[str, ParamRef]) -> None:
-        """Check the state against the model; grow θ* and F where an output layer grew."""
+    def _grown(self, refs: Dict[str, ParamRef]) -> List[Tuple[str, Any, Any]]:
+        """Check the state against the model; (key, θ*, parameter) of each array whose output
+        layer grew since. Changes nothing but the one-time W001 for unprotected arrays."""
         missing = [key for key in self.theta_star if key not in refs]
         if missing:
             raise ValueError(
                 Errors.E012.format(problem=f"the model has no parameter {', '.join(missing[:5])}")
             )
+        grown = []
         for key, ref in refs.items():
             if key not in self.theta_star:
                 continue
@@ -461,6 +479,19 @@ class EWC:
                         f"{anchor.shape}, and it did not grow along its output dimension"
                     )
                 )
+            grown.append((key, anchor, param))
+        extra = [key for key in refs if key not in self.theta_star]
+        if extra and not self._warned:
+            self._warned = True
+            warnings.warn(
+                Warnings.W001.format(count=len(extra), name=self.pipe_name, keys=", ".join(extra)),
+                stacklevel=3,
+            )
+        return grown
+
+    def _match(self, refs: Dict[str, ParamRef]) -> None:
+        """Check the state against the model; grow θ* and F where an output layer grew."""
+        for key, anchor, param in self._grown(refs):
             self.theta_star[key] = ewc_math.grow(anchor, param.shape, param)
             zeros = numpy.zeros_like(param)
             self.fisher_matrix[key] = ewc_math.grow(self.fisher_matrix[key], param.shape, zeros)
@@ -471,13 +502,6 @@ class EWC:
             logger.info(
                 "EWC: %s grew from %s to %s; new entries have zero importance",
                 key, anchor.shape, param.shape,
-            )
-        extra = [key for key in refs if key not in self.theta_star]
-        if extra and not self._warned:
-            self._warned = True
-            warnings.warn(
-                Warnings.W001.format(count=len(extra), name=self.pipe_name, keys=", ".join(extra)),
-                stacklevel=2,
             )
 
     # ------------------------------------------------------------------ state

@@ -39,6 +39,7 @@ from spacy.util import minibatch
 
 from ..checks import as_items, check_entities, check_vocab
 from ..errors import Errors
+from ..readers import token_copy
 from . import math as ewc_math
 from .listeners import backward_pass, loss_components, upstream_of
 from .params import ParamRef, drop_grad, iter_params, unwrap
@@ -103,10 +104,6 @@ def _tokenizer(nlp: Optional[Language]):
     return nlp.make_doc
 
 
-def _raw_copy(doc: Doc) -> Doc:
-    return Doc(doc.vocab, words=[t.text for t in doc], spaces=[bool(t.whitespace_) for t in doc])
-
-
 def _predicted_examples(
     items: Sequence, pipe: TrainablePipe, components: Sequence[TrainablePipe], nlp: Optional[Language]
 ) -> List[Example]:
@@ -118,10 +115,10 @@ def _predicted_examples(
         elif isinstance(item, tuple):
             raw_docs.append(_tokenizer(nlp)(item[0]))
         elif isinstance(item, Example):
-            raw_docs.append(_raw_copy(item.x))
+            raw_docs.append(token_copy(item.x))
         else:
-            raw_docs.append(_raw_copy(item))
-    annotated = _annotate([_raw_copy(d) for d in raw_docs], components, nlp)
+            raw_docs.append(token_copy(item))
+    annotated = _annotate([token_copy(d) for d in raw_docs], components, nlp)
     for component in components:
         if isinstance(component, TextCategorizer):
             exclusive = not isinstance(component, MultiLabel_TextCategorizer)
