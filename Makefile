@@ -59,10 +59,10 @@ clean:
 # docs/recipe.md). EWC_LAMBDA=0 trains the same way without the penalty; RECIPE=0 without
 # pseudo-labels and replay.
 DISEASE_OUT ?= training/disease
-EWC_LAMBDA ?= 100
+EWC_LAMBDA ?= 500
 # RECIPE=0 trains without pseudo-labels and replay (with EWC_LAMBDA=0: plain fine-tuning).
 RECIPE ?= 1
-RECIPE_OFF := --corpora.train.labels '[]' --corpora.train.replay_ratio 0
+RECIPE_OFF := --corpora.train.labels '[]' --corpora.train.replay_ratio 0 --corpora.dev.labels '[]'
 NCBI := corpus/ncbi/train.spacy corpus/ncbi/devel.spacy corpus/ncbi/test.spacy
 
 .PHONY: train-disease

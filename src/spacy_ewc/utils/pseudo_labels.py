@@ -18,6 +18,7 @@ from spacy.training import Example
 
 from ..checks import as_items, check_int
 from ..errors import Errors
+from ..readers import token_copy
 
 # Components whose annotation of a text can be partial, so the original pipeline can fill it.
 SPAN_FACTORIES = ("spancat", "spancat_singlelabel")
@@ -60,7 +61,7 @@ class PseudoLabeller:
         todo = {}
         for key, doc in zip(keys, docs):
             if key not in self._cache and key not in todo:
-                todo[key] = _token_copy(doc, self.nlp)
+                todo[key] = token_copy(doc, self.nlp.vocab)
         for key, predicted in zip(todo, self.nlp.pipe(todo.values(), batch_size=self.batch_size)):
             self._cache[key] = predicted
         return [self._cache[key] for key in keys]
@@ -194,10 +195,6 @@ def _check_examples(examples: Iterable[Example]) -> List[Example]:
         if not isinstance(eg, Example):
             raise TypeError(Errors.E224.format(index=i, type=type(eg).__name__))
     return examples
-
-
-def _token_copy(doc: Doc, nlp: Language) -> Doc:
-    return Doc(nlp.vocab, words=[t.text for t in doc], spaces=[bool(t.whitespace_) for t in doc])
 
 
 def _check_labels(nlp: Language, labels: Optional[Iterable[str]]) -> Optional[Set[str]]:
