@@ -392,6 +392,14 @@ class Errors(metaclass=ErrorsWithCodes):
         "0.05 is a reasonable start."
     )
     E272 = "fisher_block must be an integer >= 1 (examples between two convergence checks), not {value!r}."
+    E273 = (
+        "The batched Fisher estimate needs the summed gradients and at least two examples "
+        "(got {n} example(s)); use fisher_batch_size=1 for fewer."
+    )
+    E274 = (
+        "Every example is in one batch, so the squares of that batch cannot be unmixed into "
+        "per-example squares: use a smaller fisher_batch_size (at most half the examples)."
+    )
 
     # pseudo-labels and replay (utils/pseudo_labels.py, corpus.py)
     E220 = (

@@ -187,10 +187,10 @@ def unbiased_square_sums(
     if pairs == 0:
         return {key: value.copy() for key, value in batch_squares.items()}
     if totals is None or n_examples < 2:
-        raise ValueError("batch squares need the summed gradients and at least two examples")
+        raise ValueError(Errors.E273.format(n=n_examples))
     c = pairs / (n_examples * (n_examples - 1))
     if not c < 1.0:
-        raise ValueError("every example is in one batch: the squares of one batch cannot be unmixed")
+        raise ValueError(Errors.E274)
     out = {}
     for key, squares in batch_squares.items():
         total = totals[key]
