@@ -53,6 +53,7 @@ SETTINGS = {
     "default, 2 processes": {"n_process": 2},
 }
 NOISE = (BASELINE, DEFAULT)
+SCALE = "mean"  # the scale the committed results were measured on
 
 
 def parse_args() -> argparse.Namespace:
@@ -63,7 +64,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--n-heldout", type=int, default=100, help="held-out paragraphs for agreement")
     parser.add_argument("--n-train", type=int, default=400, help="NCBI-disease training sentences")
     parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--lambda", dest="lambda_", type=float, default=10.0)
+    parser.add_argument("--lambda", dest="lambda_", type=float, default=10.0,
+                        help="λ on spacy-ewc 0.2's \"mean\" scale, the one the committed results used")
     parser.add_argument("--seeds", type=int, default=3,
                         help="training seeds of the noise settings (0: time the Fisher only)")
     parser.add_argument("--kind", choices=("predicted", "empirical"), default="predicted",
@@ -93,8 +95,10 @@ def estimate(nlp, data: list, options: Dict, lambda_: float, kind: str) -> EWC:
     options = dict(options)
     n_process = options.pop("n_process", None)
     if n_process is None:
-        return EWC(nlp, data, lambda_=lambda_, fisher=kind, **options)
-    return continual.estimate(nlp, data, lambda_, fisher=kind, n_process=n_process, **options)
+        return EWC(nlp, data, lambda_=lambda_, fisher=kind, normalize=SCALE, **options)
+    return continual.estimate(
+        nlp, data, lambda_, fisher=kind, normalize=SCALE, n_process=n_process, **options
+    )
 
 
 
@@ -102,7 +106,7 @@ def bind(parts: tuple, nlp, lambda_: float) -> EWC:
     """A state of `nlp` from the arrays (θ*, raw F, n) of one estimate; copies, so growing
     the new label in one run leaves the others alone."""
     theta_star, fisher_raw, n = parts
-    return EWC.from_parts(nlp, theta_star.copy(), fisher_raw.copy(), n, lambda_=lambda_)
+    return EWC.from_parts(nlp, theta_star.copy(), fisher_raw.copy(), n, lambda_=lambda_, normalize=SCALE)
 
 
 def fine_tune(parts, train_docs, args, seed: int):

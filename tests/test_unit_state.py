@@ -4,6 +4,7 @@ growth after add_label, save/load, consolidation, merging and coded errors."""
 from __future__ import annotations
 
 import re
+import warnings
 
 import numpy
 import pytest
@@ -13,7 +14,9 @@ from spacy.tokens import Doc
 from spacy.training import Example
 
 from spacy_ewc import EWC, EWCModelWrapper, protect
+from spacy_ewc.errors import EWCWarning
 from spacy_ewc.ewc.continual import estimate, merge
+from spacy_ewc.ewc.ewc import DEFAULT_LAMBDA
 from spacy_ewc.ewc.fisher import seed_example
 from spacy_ewc.ewc.params import iter_params
 
@@ -233,3 +236,16 @@ def test_states_that_do_not_fit_are_coded(small_nlp, tmp_path):
         EWC.from_parts(small_nlp, {"9/W": array}, {"9/W": array}, 1, lambda_=1.0)
     with pytest.raises(ValueError, match=code("E040")):
         EWC.from_parts(small_nlp, {"2/W": array}, {"2/b": array}, 1, lambda_=1.0)
+
+
+def test_lambda_far_below_the_peak_scale_warns(small_nlp):
+    texts = ["Alice lives in Paris.", "Bob works for Acme."]
+    with pytest.warns(EWCWarning, match=r"\[W201\] lambda_=3 on the \"peak\" scale"):
+        ewc = EWC(small_nlp, texts, lambda_=3.0, fisher="predicted")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", EWCWarning)
+        EWC(small_nlp, texts, lambda_=3.0, fisher="predicted", normalize="mean")
+        ewc.set_lambda(DEFAULT_LAMBDA)
+        ewc.set_lambda(0.0)
+    with pytest.warns(EWCWarning, match=r"\[W201\]"):
+        ewc.set_lambda(new_lambda=1.0)

@@ -465,6 +465,13 @@ class Warnings(metaclass=ErrorsWithCodes):
         "0.2's scale, pass normalize=\"mean\" with it (docs/lambda.md). Keep the value if you "
         "mean it: warnings.filterwarnings('ignore', message=r'\\[W200\\]')."
     )
+    W201 = (
+        "lambda_={value:g} on the \"peak\" scale is a very weak penalty (the default is "
+        "{default:g}, for batches of about 8 sentences). A λ tuned on spacy-ewc 0.2's scale "
+        "(0.3 to 30) keeps its meaning with normalize=\"mean\"; otherwise leave lambda_ out "
+        "or see docs/lambda.md. Silence it with "
+        "warnings.filterwarnings('ignore', message=r'\\[W201\\]')."
+    )
 
     W320 = (
         "No run kept old-label agreement >= {keep:g} (the best kept {best:.3f}): recommending the knee "

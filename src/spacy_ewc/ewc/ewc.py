@@ -41,8 +41,9 @@ logger = logging.getLogger("spacy_ewc")
 DEFAULT_LAMBDA = 2000.0
 """On the "peak" scale: the smallest round λ that kept the drift of every spaCy component
 type at most 1/5 of plain fine-tuning (benchmarks/results/components.md, docs/lambda.md)."""
-# An explicit λ above this warns (W200): far beyond the default scale.
+# An explicit λ above (W200) or below (W201) these is far from the default scale.
 LAMBDA_WARN_ABOVE = 100 * DEFAULT_LAMBDA
+LAMBDA_WARN_BELOW = DEFAULT_LAMBDA / 50
 PENALTY_CHUNK = 1 << 12
 DEFAULT_NORMALIZATION = "peak"
 LEGACY_NORMALIZATION = "mean"
@@ -75,8 +76,12 @@ def check_lambda(value: Any) -> float:
     return number
 
 
-def warn_if_strong(lambda_: float) -> None:
-    """W200 when λ is far above the default scale (code written for 0.1.1's λ=1000)."""
+def warn_if_off_scale(lambda_: float, normalize: Optional[str]) -> None:
+    """W200 when λ is far above the default scale; W201 when it is far below it on the
+    "peak" scale, as a λ tuned on spacy-ewc 0.2's "mean" scale is (0.3 to 30)."""
+    if 0.0 < lambda_ < LAMBDA_WARN_BELOW and normalize == DEFAULT_NORMALIZATION:
+        message = Warnings.W201.format(value=lambda_, default=DEFAULT_LAMBDA)
+        warnings.warn(message, EWCWarning, stacklevel=3)
     if lambda_ > LAMBDA_WARN_ABOVE:
         message = Warnings.W200.format(value=lambda_, ratio=lambda_ / DEFAULT_LAMBDA, default=DEFAULT_LAMBDA)
         warnings.warn(message, EWCWarning, stacklevel=3)
@@ -154,16 +159,14 @@ class EWC:
     normalize: "peak" (default: F divided by the mean of its arrays' largest entries, the
         scale on which one λ protects every component type alike), "mean" (the scale of
         spacy-ewc ≤ 0.2), "max", or None for the raw Fisher.
-
-    `theta_star` and `fisher_matrix` may be replaced at any time; the next update uses them.
-    normalize: "mean" (default: F divided by its mean, so λ is an L2 strength for an
-        average parameter), "max", or None for the raw Fisher.
     fisher_batch_size: examples per backward pass of the Fisher pass, at most (default 8,
         at least 8 batches); 1 is the per-example pass, more the batched estimator, which
         is unbiased and about twice as fast (docs/fisher.md).
     fisher_tol: stop the pass once F changes by less than this (relative) over the last
         `fisher_block` examples; None uses every example. `n_examples` and `converged`
         say what was used.
+
+    `theta_star` and `fisher_matrix` may be replaced at any time; the next update uses them.
     """
 
     model_type = Union[Language, TrainablePipe]
@@ -185,8 +188,8 @@ class EWC:
         fisher_block: int = DEFAULT_BLOCK,
     ):
         nlp = self._bind(pipe, pipe_name, lambda_)
-        warn_if_strong(self.lambda_)
         self.normalize = check_normalize(normalize)
+        warn_if_off_scale(self.lambda_, self.normalize)
         seed = check_int(seed, "seed", 0)
         check_pass_options(fisher_batch_size, fisher_tol, fisher_block)
         self._pass_options = {"batch_size": fisher_batch_size, "tol": fisher_tol, "block": fisher_block}
@@ -296,7 +299,7 @@ class EWC:
         value = check_lambda(lambda_ if new_lambda is _UNSET else new_lambda)
         self._check_penalty_scale(value)
         self.lambda_ = value
-        warn_if_strong(self.lambda_)
+        warn_if_off_scale(self.lambda_, self.normalize)
         self._invalidate()
 
     theta_star = StateArrays("θ*: the anchor of every protected array, keyed by layer path.")
