@@ -244,7 +244,6 @@ class EWC(EWCState):
         self._check_penalty_scale(value)
         self.lambda_ = value
         warn_if_off_scale(self.lambda_, self.normalize)
-        self._invalidate()
 
     def compute_ewc_penalty(self, model: Any = None) -> float:
         """½ Σ F (θ − θ*)² at the current parameters (without λ).
