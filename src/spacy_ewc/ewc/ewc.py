@@ -1,4 +1,5 @@
-"""The EWC state of one pipeline component: θ*, the diagonal Fisher F and λ."""
+"""`EWC`, the documented facade: a state (`state.py`) bound to one pipeline component, estimated
+by `estimate.py` and applied by `penalty.py`."""
 
 from __future__ import annotations
 
@@ -142,7 +143,7 @@ class EWC(EWCState):
     ) -> EWC:
         """`EWC(...)` with `_estimate`'s options (`n_process` among them)."""
         self = cls.__new__(cls)
-        self._estimate(pipe, data, lambda_, pipe_name, stacklevel=6, **options)
+        self._estimate(pipe, data, lambda_, pipe_name, stacklevel=5, **options)
         return self
 
     def _estimate(
