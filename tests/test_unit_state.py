@@ -131,6 +131,23 @@ def test_grown_state_round_trip(blank_ner, tmp_path):
     assert same_arrays(ewc.fisher_matrix, loaded.fisher_matrix)
 
 
+def test_bytes_round_trip_is_bit_for_bit_and_checked(small_nlp, _blank_ner_bytes):
+    data = ncbi_examples(small_nlp, "devel", 4)
+    ewc = EWC(small_nlp, data, lambda_=4.0, fisher="empirical", normalize="max")
+    ewc.consolidate(EWC(small_nlp, ncbi_examples(small_nlp, "devel", 3), lambda_=4.0, normalize="max"))
+    data = ewc.to_bytes()
+    other = blank_ner_from(_blank_ner_bytes)
+    loaded = EWC.from_bytes(data, other)
+    assert loaded.pipe is other.get_pipe("ner") and loaded.tasks == 2
+    for attr in ("theta_star", "fisher_matrix", "fisher_raw"):
+        assert same_arrays(getattr(ewc, attr), getattr(loaded, attr)), attr
+    for attr in (*SETTINGS, "shards", "converged", "fisher_batch_size"):
+        assert getattr(ewc, attr) == getattr(loaded, attr), attr
+    assert loaded.to_bytes() == data
+    with pytest.raises(ValueError, match=r"\[E030\]"):
+        EWC.from_bytes(data[: len(data) // 2], other)
+
+
 def test_consolidate_adds_decayed_importance_and_moves_the_anchor(blank_ner):
     ewc = protect(blank_ner, ncbi_examples(blank_ner, "devel", 3), lambda_=2.0, normalize=None)
     old = ewc.fisher_matrix.copy()

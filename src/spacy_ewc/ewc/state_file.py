@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 import numpy
+import srsly
 
 from ..atomic import fsync_file, replaced_folder
 from ..checks import as_path
@@ -59,13 +60,7 @@ def read_state(path: Path) -> Tuple[Dict[str, Any], Dict[str, numpy.ndarray]]:
     except (ValueError, UnicodeDecodeError) as err:
         problem = f"it is not valid JSON ({err})"
         raise ValueError(Errors.E030.format(path=meta_path, problem=problem)) from None
-    if not isinstance(meta, dict):
-        raise ValueError(Errors.E030.format(path=meta_path, problem="it does not hold a JSON object"))
-    if meta.get("format") != STATE_FORMAT:
-        raise ValueError(Errors.E015.format(path=path, found=meta.get("format"), expected=STATE_FORMAT))
-    problem = meta_problem(meta)
-    if problem:
-        raise ValueError(Errors.E030.format(path=meta_path, problem=problem))
+    _check_meta(meta, path, meta_path)
     checksum = meta.get("arrays_sha256")
     if checksum is None:
         warnings.warn(Warnings.W030.format(path=path), stacklevel=3)
@@ -82,6 +77,41 @@ def read_state(path: Path) -> Tuple[Dict[str, Any], Dict[str, numpy.ndarray]]:
     if problem:
         raise ValueError(Errors.E030.format(path=arrays_path, problem=problem))
     return meta, arrays
+
+
+def state_to_bytes(meta: Dict[str, Any], arrays: Dict[str, numpy.ndarray]) -> bytes:
+    """`meta` and `arrays` as one msgpack message (arrays byte for byte, with dtype and shape)."""
+    return srsly.msgpack_dumps({"meta": meta, "arrays": arrays})
+
+
+def state_from_bytes(data: bytes) -> Tuple[Dict[str, Any], Dict[str, numpy.ndarray]]:
+    """The checked settings and arrays of bytes written by `state_to_bytes`."""
+    where = "the EWC state bytes"
+    try:
+        message = srsly.msgpack_loads(data)
+    except Exception as err:
+        problem = f"they are not an EWC state message ({type(err).__name__}: {err})"
+        raise ValueError(Errors.E030.format(path=where, problem=problem)) from None
+    if not isinstance(message, dict) or set(message) != {"meta", "arrays"} or not isinstance(
+        message["arrays"], dict
+    ):
+        raise ValueError(Errors.E030.format(path=where, problem="they do not hold settings and arrays"))
+    meta, arrays = message["meta"], message["arrays"]
+    _check_meta(meta, where, where)
+    problem = arrays_problem(meta, arrays)
+    if problem:
+        raise ValueError(Errors.E030.format(path=where, problem=problem))
+    return meta, arrays
+
+
+def _check_meta(meta: Any, path: Any, meta_path: Any) -> None:
+    if not isinstance(meta, dict):
+        raise ValueError(Errors.E030.format(path=meta_path, problem="it does not hold a JSON object"))
+    if meta.get("format") != STATE_FORMAT:
+        raise ValueError(Errors.E015.format(path=path, found=meta.get("format"), expected=STATE_FORMAT))
+    problem = meta_problem(meta)
+    if problem:
+        raise ValueError(Errors.E030.format(path=meta_path, problem=problem))
 
 
 def _sha256(path: Path) -> str:
