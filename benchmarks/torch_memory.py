@@ -18,6 +18,7 @@ import json
 import platform
 import statistics
 import string
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -26,15 +27,17 @@ import spacy
 import torch
 from spacy.training import Example
 from spacy_curated_transformers.models.architectures import build_bert_transformer_model_v1
-from spacy_curated_transformers.models.pooling import with_ragged_last_layer
 from spacy_curated_transformers.models.with_strided_spans import build_with_strided_spans_v1
 from spacy_curated_transformers.tokenization.wordpiece_encoder import (
     build_wordpiece_encoder_loader_v1,
     build_wordpiece_encoder_v1,
 )
-from thinc.api import Model, Ragged, Softmax, chain, reduce_mean, with_array
+from thinc.api import Softmax, chain, with_array
 
 from spacy_ewc import protect
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from test_torch import embedded_transformer  # noqa: E402  (the same layer the tests train)
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -53,30 +56,6 @@ def wiki_lines(n: int):
             if len(lines) >= n:
                 break
     return lines
-
-
-def embedded_transformer(transformer: Model) -> Model:
-    """The transformer inside the component, pooled to tokens (what the listener does)."""
-    pooling = with_ragged_last_layer(reduce_mean())
-
-    def forward(model, docs, is_train):
-        output, backprop_transformer = transformer(docs, is_train)
-        Y, backprop_pooling = pooling(output.last_hidden_layer_states, is_train)
-
-        def backprop(dY):
-            d_output = [[Ragged(model.ops.alloc_f(t.dataXd.shape), t.lengths) for t in layers]
-                        for layers in output.all_outputs]
-            for layers, d_last in zip(d_output, backprop_pooling(dY)):
-                layers[-1] = d_last
-            backprop_transformer(d_output)
-            return []
-
-        return Y, backprop
-
-    def init(model, X=None, Y=None):
-        transformer.initialize(X=X)
-
-    return Model("embedded_transformer", forward, init=init, layers=[transformer, pooling])
 
 
 @spacy.registry.architectures("spacy_ewc.bench.RobertaSizeTagger.v1")
