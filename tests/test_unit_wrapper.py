@@ -112,6 +112,26 @@ def test_protecting_twice_applies_one_penalty(blank_ner):
     )
 
 
+def test_a_layer_replaced_after_an_update_gets_the_penalty(blank_ner):
+    """add_label after the steps were cached: resize_output replaces the output layer, and
+    the next update penalises the new layer, not the one it replaced."""
+    ewc = protect(blank_ner, ncbi_examples(blank_ner, "devel", 3), lambda_=5.0, normalize=None)
+    ner = blank_ner.get_pipe("ner")
+    ner.model.finish_update(plain_sgd(0.01))
+    old_upper = ner.model.get_ref("upper")
+    ner.add_label("NEW_LABEL_AFTER_UPDATE")
+    upper = ner.model.get_ref("upper")
+    assert upper is not old_upper
+    upper.set_param("W", upper.get_param("W") + 0.01)
+    before = params_of(ner.model)
+    ner.model.finish_update(plain_sgd(0.01))  # no query first: the update itself must notice
+    expected = 5.0 * ewc.fisher_matrix["2/W"] * (before["2/W"] - ewc.theta_star["2/W"])
+    assert float(numpy.abs(expected).sum()) > 0
+    numpy.testing.assert_allclose(
+        params_of(ner.model)["2/W"], before["2/W"] - 0.01 * expected, rtol=1e-5, atol=1e-9
+    )
+
+
 def test_training_with_the_penalty_drifts_less(_blank_ner_bytes):
     """The same updates on new sentences, with and without the penalty."""
     drift = {}

@@ -73,7 +73,7 @@ def collect_params(model: Model, component: str) -> List[ParamRef]:
 def structure_signature(model: Model) -> Tuple[int, ...]:
     """Identity of the tree's nodes and torch models: changes when a layer is replaced,
     costs no strings."""
-    nodes = model.walk()
+    nodes = list(model.walk())
     torch_models = [id(getattr(shim, "_model", shim)) for node in nodes if node.shims for shim in node.shims]
     return (*map(id, nodes), *torch_models)
 
