@@ -66,8 +66,9 @@ class Penalty:
 
     def __init__(self, state: EWCState, pipe: TrainablePipe, model: Model):
         self.state, self.pipe, self.model = state, pipe, model
-        self._steps: Dict[int, List[Tuple[Callable, tuple]]] = {}
-        self._signature: Dict[int, Tuple[Any, int]] = {}
+        self._steps: List[Tuple[Callable, tuple]] = []
+        # The tree's node ids (the root's first) and the state revision the steps were built for.
+        self._signature: Optional[Tuple[Any, int]] = None
         self.scratch: List[Any] = []
         self._warned = False
 
@@ -120,9 +121,8 @@ class Penalty:
         """
         state = self.state
         signature = (structure_signature(model), state._revision)
-        cached = self._steps.get(id(model))
-        if cached is not None and self._signature.get(id(model)) == signature:
-            return cached
+        if self._signature == signature:
+            return self._steps
         resolved = self.resolved(model)
         chunk = penalty_chunk(state.theta_star.size)
         scratch: Dict[Tuple[type, Any], Any] = {}
@@ -139,8 +139,7 @@ class Penalty:
                 views = (node.tensor(name, anchor), node.tensor(name, fisher), node.tensor(name, buffer))
                 steps.append((node.add_penalty, (name, *views)))
         self.scratch = list(scratch.values())
-        self._steps = {id(model): steps}
-        self._signature = {id(model): signature}
+        self._steps, self._signature = steps, signature
         return steps
 
     def grown(self, refs: Dict[str, ParamRef]) -> List[Tuple[str, Any, Any]]:
@@ -186,7 +185,7 @@ class Penalty:
             state.fisher_matrix[key] = ewc_math.grow(state.fisher_matrix[key], param.shape, zeros)
             if state._fisher_raw is not None and key in state._fisher_raw:
                 state._fisher_raw[key] = ewc_math.grow(state._fisher_raw[key], param.shape, zeros)
-            self._steps = {}
+            self._signature = None
             state._labels = labels_of(self.pipe)
             logger.info(
                 "EWC: %s grew from %s to %s; new entries have zero importance",
