@@ -14,7 +14,7 @@ from spacy.pipeline import TrainablePipe
 from spacy.training import Example
 
 from ..errors import Errors
-from .fisher import DEFAULT_BATCH_SIZE, DEFAULT_BLOCK, check_pass_options, squared_gradient_sums
+from .fisher import DEFAULT_BATCH_SIZE, DEFAULT_BLOCK, squared_gradient_sums
 from .parallel import parallel_sums
 from .params import collect_params, unwrap
 from .vector_dict import VectorDict
@@ -59,9 +59,9 @@ def estimate_fisher(
 
     Example i is seeded with `seed + i` (a shard passes the global index of its first
     example). `n_process > 1` splits the pass into contiguous parts, one per process
-    (needs `nlp`); `progress` wraps the one-process pass's iterator.
+    (needs `nlp`); `progress` wraps the one-process pass's iterator. The pass options
+    are checked by the caller (`EWC._estimate`) and again by `squared_gradient_sums`.
     """
-    check_pass_options(batch_size, tol, block)
     refs = collect_params(unwrap(component.model), pipe_name)
     theta_star = VectorDict((ref.key, ref.node.get_param(ref.name).copy()) for ref in refs)
     broken = [key for key, value in theta_star.items() if not numpy.isfinite(value).all()]
