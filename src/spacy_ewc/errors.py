@@ -371,8 +371,8 @@ class Errors(metaclass=ErrorsWithCodes):
         "`pipe.model`, or use create_ewc_pipe(pipe, data) to wrap a component."
     )
     E205 = (
-        "set_lambda() takes one strength, given once: set_lambda(3.0), "
-        "set_lambda(new_lambda=3.0) or set_lambda(lambda_=3.0)."
+        "set_lambda() takes one strength, given once: set_lambda(100.0), "
+        "set_lambda(new_lambda=100.0) or set_lambda(lambda_=100.0)."
     )
     # PyTorch-backed components (ewc/torch_params.py)
     E300 = (
