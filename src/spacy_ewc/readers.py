@@ -65,6 +65,13 @@ def is_raw(example: Example) -> bool:
     return not (ref.cats or ref.spans or any(ref.has_annotation(attr) for attr in ANNOTATIONS))
 
 
+def item_text(item) -> str:
+    """The text of an item `read_items` gives: an Example's reference, a tuple's first field, a text."""
+    if isinstance(item, Example):
+        return item.reference.text
+    return item[0] if isinstance(item, tuple) else item
+
+
 def token_copy(doc: Doc, vocab: Union[Vocab, None] = None) -> Doc:
     """A Doc with the same tokens and spaces as `doc` and nothing else (no annotation)."""
     return Doc(vocab or doc.vocab, words=[t.text for t in doc], spaces=[bool(t.whitespace_) for t in doc])

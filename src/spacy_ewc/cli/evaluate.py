@@ -18,7 +18,7 @@ from spacy.training import Example
 from wasabi import msg
 
 from ..errors import Errors
-from ..readers import check_path, read_items, token_copy
+from ..readers import check_path, item_text, read_items, token_copy
 from ._util import (
     Arg,
     Opt,
@@ -77,7 +77,7 @@ def forgetting_report(
 ) -> Dict:
     """Per-label scores of `nlp` on `items` (texts or gold Examples); `reference_items` are
     the same items read with the reference's vocab."""
-    texts = [_text(item) for item in items]
+    texts = [item_text(item) for item in items]
     report: Dict = {"n_texts": len(texts)}
     if reference is not None:
         report["agreement"] = agreement(nlp, reference, texts)
@@ -119,12 +119,6 @@ def _span_scores(examples: List[Example]) -> Dict:
         if counts[label]
     }
     return {"p": scores["ents_p"], "r": scores["ents_r"], "f": scores["ents_f"], "per_label": per_label}
-
-
-def _text(item) -> str:
-    if isinstance(item, Example):
-        return item.reference.text
-    return item[0] if isinstance(item, tuple) else item
 
 
 def print_report(report: Dict) -> None:

@@ -34,7 +34,7 @@ from wasabi import Printer
 from ..errors import Errors, Warnings
 from ..ewc import EWC
 from ..ewc.ewc import DEFAULT_LAMBDA
-from ..readers import check_path, read_items, token_copy
+from ..readers import check_path, item_text, read_items, token_copy
 from ..spacy_wrapper import EWCModelWrapper, protect
 from ._util import Arg, Opt, app, progress_bar, user_errors
 
@@ -285,14 +285,8 @@ def as_examples(data: Data, nlp: Language, limit: int) -> List[Example]:
 
 def as_texts(data: Data, nlp: Language, limit: int) -> List[str]:
     items = read_items(Path(data), nlp, limit) if isinstance(data, (str, Path)) else list(data)
-    texts = [_text(item) for item in items]
+    texts = [item_text(item) for item in items]
     return texts[:limit] if limit else texts
-
-
-def _text(item) -> str:
-    if isinstance(item, Example):
-        return item.reference.text
-    return item[0] if isinstance(item, tuple) else item
 
 
 # ---------------------------------------------------------------- grid
