@@ -19,6 +19,7 @@ from wasabi.util import locale_escape
 from ..checks import check_folder_name
 from ..errors import Errors
 from ..ewc.fisher import FISHER_KINDS
+from ..ewc.state_file import STATE_FILES
 from ..readers import LIMIT_RANGE
 
 NAME = "spacy-ewc"
@@ -119,7 +120,7 @@ def _check_writable_parent(path: Path, option: str) -> None:
 def check_state_folder(path: Path, option: str) -> None:
     """An existing state folder to read (its content is checked when it is loaded)."""
     if not path.is_dir():
-        fail(Errors.E013.format(path=path, files="ewc.json, arrays.npz") + f" ({option})")
+        fail(Errors.E013.format(path=path, files=", ".join(STATE_FILES)) + f" ({option})")
 
 
 def load_model(name: str) -> Language:
