@@ -29,6 +29,7 @@ from spacy.language import Language
 from spacy.training import Corpus, Example
 
 from .errors import Errors
+from .readers import item_text
 from .utils.pseudo_labels import DEFAULT_REPLAY_RATIO, PseudoLabeller, check_ratio, replay_examples
 
 READER_NAME = "spacy-ewc.PseudoLabelCorpus.v1"
@@ -117,7 +118,7 @@ class PseudoLabelCorpus:
         if self.replay is None:
             raise ValueError(Errors.E222)
         items = islice(fisher_data_reader(self.replay)(nlp), self.replay_limit or None)
-        return [item.reference.text if isinstance(item, Example) else item for item in items]
+        return [item_text(item) for item in items]
 
 
 __all__ = ["READER_NAME", "PseudoLabelCorpus", "create_pseudo_label_corpus"]
