@@ -4,7 +4,8 @@ roberta-base-size transformer (spacy-curated-transformers, random weights), in o
     python benchmarks/torch_memory.py [--updates 6] [--layers 12] [--out benchmarks/results]
 
 Prints, per model: the bytes of the protected parameters, the bytes the state holds
-(`EWC.nbytes`: θ*, F and the penalty's scratch buffer) and their ratio, the same ratio in
+(`EWC.nbytes`: θ* and F) and their ratio, the ratio during an update (plus the scratch
+buffer an update allocates and drops), the same ratio in
 the layout of spacy-ewc 0.2.0 (θ*, F, raw F, λF and one buffer per array: 5×), and the
 per-update cost: the median time of `nlp.update` with the penalty over the same update with
 λ = 0, alternated on the same model and batches, so machine noise hits both alike.
@@ -35,6 +36,7 @@ from spacy_curated_transformers.tokenization.wordpiece_encoder import (
 from thinc.api import Softmax, chain, with_array
 
 from spacy_ewc import protect
+from spacy_ewc.ewc.penalty import penalty_chunk
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from test_torch import embedded_transformer  # noqa: E402  (the same layer the tests train)
@@ -117,6 +119,7 @@ def measure(nlp, pipe_name, examples, updates: int, batch: int):
         "parameter_MB": param_bytes / 2**20,
         "state_MB": ewc.nbytes / 2**20,
         "state_ratio": ewc.nbytes / param_bytes,
+        "peak_ratio": (ewc.nbytes + penalty_chunk(ewc.theta_star.size) * 4) / param_bytes,
         "state_ratio_0.2.0": 5.0 if ewc.fisher_scale != 1.0 else 4.0,
         "update_s_plain": plain,
         "update_s_ewc": with_ewc,
@@ -143,6 +146,7 @@ def main() -> None:
         rows[name] = measure(*transformer_run(sentences, args.layers, Path(folder)), args.updates, args.batch)
     runtime = time.perf_counter() - started
     head = ("| model | arrays (torch) | parameters | parameter MB | state MB | state / parameters | "
+            "during an update | "
             "0.2.0 layout | s/update plain | s/update EWC | per-update cost |")
     lines = [
         "# EWC state memory and per-update cost: ner and a roberta-base-size transformer",
@@ -152,23 +156,25 @@ def main() -> None:
         f"torch {torch.__version__} on CPU, {torch.get_num_threads()} threads, spaCy {spacy.__version__}.",
         "",
         head,
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, r in rows.items():
         lines.append(
             f"| {name} | {r['arrays']} ({r['torch_arrays']}) | {r['parameters']:,} | "
             f"{r['parameter_MB']:.1f} | {r['state_MB']:.1f} | {r['state_ratio']:.3f} | "
+            f"{r['peak_ratio']:.3f} | "
             f"{r['state_ratio_0.2.0']:.1f} | "
             f"{r['update_s_plain']:.3f} | {r['update_s_ewc']:.3f} | {r['overhead_ratio']:.3f} |"
         )
     lines += [
         "",
-        "`state MB`: what `EWC.nbytes` counts, θ*, F and the penalty's scratch buffer; the unnormalised F",
-        "is not kept (it is F × fisher_scale). `0.2.0 layout`: the same state as spacy-ewc 0.2.0 held it",
-        "(θ*, F, raw F, λF, one buffer per array). `per-update cost`: median seconds of `nlp.update` with",
-        f"the penalty (λ = 3) over the same update with λ = 0, alternated on one model over {args.updates}",
-        f"batches of {args.batch} sentences (Adam). The transformer has random weights and a",
-        "WordPiece vocabulary of single characters: its size, not its accuracy, is measured.",
+        "`state MB`: what `EWC.nbytes` counts, θ* and F, held between updates; the unnormalised F is not",
+        "kept (it is F × fisher_scale). `during an update`: the state plus the scratch buffer (1/128 of",
+        "θ*, float32) that each update allocates and drops. `0.2.0 layout`: the same state as spacy-ewc",
+        "0.2.0 held it (θ*, F, raw F, λF, one buffer per array). `per-update cost`: median seconds of",
+        "`nlp.update` with the penalty (λ = 3) over the same update with λ = 0, alternated on one model",
+        f"over {args.updates} batches of {args.batch} sentences (Adam). The transformer has random weights",
+        "and a WordPiece vocabulary of single characters: its size, not its accuracy, is measured.",
     ]
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "torch-memory.md").write_text("\n".join(lines) + "\n", encoding="utf8")

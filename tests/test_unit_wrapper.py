@@ -94,6 +94,8 @@ def test_finish_update_adds_lambda_f_delta_once(blank_ner):
     for key, value in after.items():
         numpy.testing.assert_allclose(value, before[key] - learn_rate * expected[key], rtol=1e-5, atol=1e-9)
     assert ewc.compute_drift() < drift
+    # Between updates the state is θ* and F only: the update's scratch buffer is gone.
+    assert ewc.nbytes == 2 * sum(int(a.nbytes) for a in ewc.theta_star.values())
 
 
 def test_protecting_twice_applies_one_penalty(blank_ner):

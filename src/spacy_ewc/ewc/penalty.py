@@ -1,8 +1,9 @@
 """The EWC penalty bound to the model it protects: λ·F·(θ−θ*) added to the gradients.
 
 `Penalty` resolves a state's keys to a model's arrays (cached per tree structure and state
-revision), grows θ* and F when the protected model's output layers grew, and keeps the one
-scratch buffer the update works through. Queries on another model never change the state.
+revision) and grows θ* and F when the protected model's output layers grew. Each update works
+through one scratch buffer that lives only for that update, so between updates the state
+is θ* and F alone. Queries on another model never change the state.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ PENALTY_CHUNK = 1 << 12
 
 
 def penalty_chunk(n_floats: int) -> int:
-    """Floats of the penalty's scratch buffer: 1/128 of θ* (at least PENALTY_CHUNK), so
-    the state stays near 2× the protected bytes and an update loops over at most 128
+    """Floats of the per-update scratch buffer: 1/128 of θ* (at least PENALTY_CHUNK), so
+    an update's peak stays near 2× the protected bytes and it loops over at most 128
     chunks besides one per array."""
     return max(PENALTY_CHUNK, -(-n_floats // 128))
 
@@ -66,16 +67,21 @@ class Penalty:
 
     def __init__(self, state: EWCState, pipe: TrainablePipe, model: Model):
         self.state, self.pipe, self.model = state, pipe, model
-        self._steps: List[Tuple[Callable, tuple]] = []
+        self._steps: List[Tuple[Callable, tuple, int]] = []
+        self._chunk = PENALTY_CHUNK
         # The tree's node ids (the root's first) and the state revision the steps were built for.
         self._signature: Optional[Tuple[Any, int]] = None
-        self.scratch: List[Any] = []
+        self._buffers: List[Tuple[Any, Any]] = []
         self._warned = False
 
     def apply(self, model: Optional[Model], lambda_: float) -> None:
-        """Add λ·F·(θ − θ*) to the gradient of every protected array of `model` (default: the bound one)."""
-        for add_penalty, args in self.steps(model or self.model):
-            add_penalty(*args, lambda_)
+        """Add λ·F·(θ − θ*) to the gradient of every protected array of `model` (default: the bound one).
+
+        The scratch buffer (one per array type) is allocated here and dropped on return."""
+        steps = self.steps(model or self.model)
+        buffers = [xp.empty(self._chunk, dtype=dtype) for xp, dtype in self._buffers]
+        for add_penalty, args, which in steps:
+            add_penalty(*args, buffers[which], lambda_)
 
     def gradient(self, lambda_: float) -> Dict[str, Any]:
         """λ·F·(θ − θ*) of the bound model for every key of θ*."""
@@ -110,37 +116,40 @@ class Penalty:
         self.match(refs)
         return [(key, refs[key].node, refs[key].name) for key in self.state.theta_star]
 
-    def steps(self, model: Model) -> List[Tuple[Callable, tuple]]:
-        """(function, arguments) that add λ·F·(θ−θ*) to one array's gradient, given λ.
+    def steps(self, model: Model) -> List[Tuple[Callable, tuple, int]]:
+        """(function, arguments, buffer index) that add λ·F·(θ−θ*) to one array's gradient,
+        given a scratch buffer and λ.
 
         Recomputed only when the tree's nodes change (a layer replaced by resize_output)
         or θ*/F were replaced, so the per-update path builds no strings and walks the tree
-        once. No λF is kept: every step works through one scratch buffer of `penalty_chunk`
-        floats shared by all arrays, chunk by chunk; torch parameters work on torch views
-        of θ*, F and it.
+        once. No λF is kept: every step works chunk by chunk through a scratch buffer of
+        `penalty_chunk` floats shared by all arrays of its type; torch parameters work on
+        torch views of θ*, F and it.
         """
         state = self.state
         signature = (structure_signature(model), state._revision)
         if self._signature == signature:
             return self._steps
         resolved = self.resolved(model)
-        chunk = penalty_chunk(state.theta_star.size)
-        scratch: Dict[Tuple[type, Any], Any] = {}
+        kinds: Dict[Tuple[Any, Any], int] = {}
         steps = []
         for key, node, name in resolved:
             anchor, fisher = state.theta_star[key].ravel(), state.fisher_matrix[key].ravel()
-            kind = (type(anchor), anchor.dtype)
-            if kind not in scratch:
-                scratch[kind] = get_array_module(anchor).empty(chunk, dtype=anchor.dtype)
-            buffer = scratch[kind]
+            which = kinds.setdefault((get_array_module(anchor), anchor.dtype), len(kinds))
             if isinstance(node, Model):
-                steps.append((_add_penalty, (node, name, anchor, fisher, buffer)))
+                steps.append((_add_penalty, (node, name, anchor, fisher), which))
             else:
-                views = (node.tensor(name, anchor), node.tensor(name, fisher), node.tensor(name, buffer))
-                steps.append((node.add_penalty, (name, *views)))
-        self.scratch = list(scratch.values())
+                views = (node.tensor(name, anchor), node.tensor(name, fisher))
+                steps.append((node.add_penalty, (name, *views), which))
+        self._chunk = penalty_chunk(state.theta_star.size)
+        self._buffers = list(kinds)
         self._steps, self._signature = steps, signature
         return steps
+
+    @property
+    def peak_nbytes(self) -> int:
+        """Bytes of the scratch buffers an update allocates (after the first update)."""
+        return sum(self._chunk * numpy.dtype(dtype).itemsize for _, dtype in self._buffers)
 
     def grown(self, refs: Dict[str, ParamRef]) -> List[Tuple[str, Any, Any]]:
         """Check the state against the model; (key, θ*, parameter) of each array whose output

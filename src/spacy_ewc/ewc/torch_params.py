@@ -83,9 +83,10 @@ class ShimParams:
         return xp2torch(array, device=self._params[name].device)
 
     def add_penalty(self, name: str, anchor, fisher, buffer, lambda_: float) -> None:
-        """grad += λ·F·(θ − θ*) in torch, chunk by chunk through `buffer` (θ*, F and it
-        flat); a missing grad starts at zero."""
+        """grad += λ·F·(θ − θ*) in torch, chunk by chunk through `buffer` (θ*, F flat torch
+        views, `buffer` a flat array on the same device); a missing grad starts at zero."""
         param = self._params[name]
+        buffer = xp2torch(buffer, device=param.device)
         if param.grad is None:
             param.grad = torch.zeros_like(param)
         values, grad = param.detach().view(-1), param.grad.view(-1)
