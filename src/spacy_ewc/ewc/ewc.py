@@ -323,9 +323,10 @@ class EWC(EWCState):
 
     @property
     def nbytes(self) -> int:
-        """Bytes the state holds: θ*, F, the unnormalised F where it is kept apart
-        (after `consolidate`), and the penalty's scratch buffer."""
-        arrays = [*self.theta_star.values(), *self.fisher_matrix.values(), *self._penalty.scratch]
+        """Bytes the state holds between updates: θ*, F and the unnormalised F where it is
+        kept apart (after `consolidate`). An update adds a scratch buffer of 1/128 of θ*
+        for its duration (`Penalty.peak_nbytes`)."""
+        arrays = [*self.theta_star.values(), *self.fisher_matrix.values()]
         if self._fisher_raw is not None:
             arrays.extend(a for k, a in self._fisher_raw.items() if a is not self.fisher_matrix.get(k))
         return sum(int(a.nbytes) for a in arrays)
@@ -420,8 +421,6 @@ class EWC(EWCState):
                     name=self.pipe_name, normalize=self.normalize,
                 )
             )
-        if isinstance(gamma, bool) or not isinstance(gamma, (int, float)) or not 0 <= gamma < math.inf:
-            raise ValueError(Errors.E042.format(value=gamma))
         with numpy.errstate(over="ignore", invalid="ignore"):
             fisher = VectorDict(ewc_math.consolidate(self.fisher_matrix, new.fisher_matrix, gamma))
         if not all(numpy.isfinite(f).all() for f in fisher.values()):
