@@ -34,6 +34,7 @@ from typing import IO, Any, Callable, Dict, Iterable, Iterator, List, Literal, O
 
 import srsly
 from spacy.language import Language
+from spacy.pipeline.tok2vec import Tok2Vec
 from spacy.training import Example
 from spacy.training.loop import DIR_MODEL_BEST
 from spacy.util import registry
@@ -45,6 +46,7 @@ from .errors import Errors, Warnings
 from .ewc import math as ewc_math
 from .ewc.ewc import DEFAULT_LAMBDA, DEFAULT_NORMALIZATION, check_lambda
 from .ewc.fisher import DEFAULT_BATCH_SIZE, DEFAULT_BLOCK, FISHER_KINDS, check_pass_options
+from .ewc.listeners import shared_encoder
 from .readers import is_raw, iter_items
 from .serialize import STATES_DIR
 from .spacy_wrapper import EWCModelWrapper, protect
@@ -169,15 +171,19 @@ def check_pipes(nlp: Language, pipes: List[str]) -> None:
 
 @contextlib.contextmanager
 def fisher_pipes_enabled(nlp: Language, pipes: List[str]):
-    """Enable `pipes` and the components they listen to (a shared tok2vec) for the Fisher.
+    """Enable `pipes`, the tok2vec they listen to, and the listeners of a protected tok2vec,
+    for the Fisher.
 
     init_nlp runs `nlp.initialize`, and so `after_init`, with the sourced and frozen
     components disabled; the Fisher pass needs the protected ones and their inputs.
     """
     needed = set(pipes)
-    for name, proc in nlp.components:
-        if needed & set(getattr(proc, "listening_components", None) or ()):
-            needed.add(name)
+    for name in pipes:
+        pipe = nlp.get_pipe(name)
+        if isinstance(pipe, Tok2Vec):
+            needed.update(pipe.listening_components)
+        else:
+            needed.add(shared_encoder(nlp, name))
     enabled = [name for name in nlp.disabled if name in needed]
     for name in enabled:
         nlp.enable_pipe(name)
