@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 import numpy
 from spacy.pipeline import TrainablePipe
 from thinc.api import Model
-from thinc.util import get_array_module
+from thinc.util import get_array_module, to_numpy
 
 from ..errors import Errors, Warnings
 from . import math as ewc_math
@@ -131,6 +131,8 @@ class Penalty:
         if self._signature == signature:
             return self._steps
         resolved = self.resolved(model)
+        if self._to_device(resolved):
+            signature = (structure_signature(model), state._revision)
         kinds: Dict[Tuple[Any, Any], int] = {}
         steps = []
         for key, node, name in resolved:
@@ -145,6 +147,23 @@ class Penalty:
         self._buffers = list(kinds)
         self._steps, self._signature = steps, signature
         return steps
+
+    def _to_device(self, resolved: List[Tuple[str, Any, str]]) -> bool:
+        """Put θ* and F where the parameters are (a state read from disk is NumPy, a model
+        on GPU holds CuPy); True when they moved."""
+        state = self.state
+        moves = {
+            key: get_array_module(node.get_param(name))
+            for key, node, name in resolved
+            if get_array_module(node.get_param(name)) is not get_array_module(state.theta_star[key])
+        }
+        if not moves:
+            return False
+        for arrays in (state.theta_star, state.fisher_matrix):
+            for key, xp in moves.items():
+                arrays[key] = to_numpy(arrays[key]) if xp is numpy else xp.asarray(arrays[key])
+        state._invalidate()
+        return True
 
     @property
     def peak_nbytes(self) -> int:
