@@ -51,6 +51,7 @@ def steps(n: int, every: int) -> List[str]:
 
 
 STEPS_800, STEPS_4800 = steps(800, 200), steps(4800, 400)
+NO_DECAY = ["--training.optimizer.L2", "0.0"]
 SETTINGS: Dict[str, List[str]] = {
     PLAIN: ["--initialize.after_init.lambda_", "0", *RECIPE_OFF],
     "λ=0": ["--initialize.after_init.lambda_", "0"],
@@ -72,6 +73,8 @@ SETTINGS: Dict[str, List[str]] = {
     "λ=300, 4800 steps": ["--initialize.after_init.lambda_", "300", *STEPS_4800],
     "λ=600, 4800 steps": ["--initialize.after_init.lambda_", "600", *STEPS_4800],
     "λ=1000, 4800 steps": ["--initialize.after_init.lambda_", "1000", *STEPS_4800],
+    "plain, no weight decay": ["--initialize.after_init.lambda_", "0", *RECIPE_OFF, *NO_DECAY],
+    "λ=200, no weight decay": ["--initialize.after_init.lambda_", "200", *NO_DECAY],
 }
 SILVER_DEV = (9000, 9500)  # lines [start, end) of extracts_en.txt
 
@@ -161,9 +164,10 @@ def merged(rows: Dict[str, Dict], path: Path) -> Dict[str, Dict]:
     return {name: both[name] for name in [*SETTINGS, *both] if name in both}
 
 
-def steps_of(setting: str) -> str:
-    """The ", N steps" part of a setting's name ("" for the config's own steps)."""
-    return setting.rpartition(", ")[2] if setting.endswith(" steps") else ""
+def variant_of(setting: str) -> str:
+    """What follows λ in a setting's name ("4800 steps"): plain with the same variant, where
+    there is one, is its baseline."""
+    return setting.partition(", ")[2]
 
 
 def closeness(row: Dict, plain: Dict, split: str) -> float:
@@ -174,9 +178,9 @@ def closeness(row: Dict, plain: Dict, split: str) -> float:
 
 def write(rows: Dict[str, Dict], args: argparse.Namespace) -> None:
     rows = merged(rows, args.out / "spacy-train.json")
-    plain_of = {name: rows.get(f"plain, {steps_of(name)}", rows[PLAIN]) for name in rows}
+    plain_of = {name: rows.get(f"plain, {variant_of(name)}", rows[PLAIN]) for name in rows}
     candidates = [name for name in rows if name != PLAIN and not name.startswith("plain")]
-    pick = max(candidates, key=lambda name: closeness(rows[name], plain_of[name], "dev"))
+    pick = max(candidates, key=lambda name: closeness(rows[name], plain_of[name], "dev"), default=None)
     lines = [
         "# The recipe in `spacy train`: λ, steps and replay (benchmarks/spacy_train_grid.py)",
         "",
@@ -226,7 +230,7 @@ def plot(rows: Dict[str, Dict], plain_of: Dict[str, Dict], pick: str, path: Path
             continue
         x = row["test_agreement"]
         y = 100 * row["test_disease_f"] / plain_of[name]["test_disease_f"]
-        color = {"": "C0", "800 steps": "C1"}.get(steps_of(name), "C2")
+        color = {"": "C0", "800 steps": "C1", "4800 steps": "C2"}.get(variant_of(name), "C4")
         ax.scatter(x, y, color="C3" if name == pick else color)
         ax.annotate(name, (x, y), fontsize=7, xytext=(3, 3), textcoords="offset points")
     ax.axvline(95, color="grey", linestyle="--")
