@@ -264,5 +264,7 @@ def test_lambda_far_below_the_peak_scale_warns(small_nlp):
         EWC(small_nlp, texts, lambda_=3.0, fisher="predicted", normalize="mean")
         ewc.set_lambda(DEFAULT_LAMBDA)
         ewc.set_lambda(0.0)
-    with pytest.warns(EWCWarning, match=r"\[W201\]"):
+    with pytest.warns(EWCWarning, match=r"\[W201\]") as record:
         ewc.set_lambda(new_lambda=1.0)
+    # Attributed to the caller's line, not to a frame inside spacy-ewc.
+    assert [w.filename for w in record] == [__file__]

@@ -1,5 +1,8 @@
 """Error messages, numbered as in spaCy's catalogue, each saying what is wrong and how to fix it."""
 
+import sys
+import warnings
+
 
 class ErrorsWithCodes(type):
     """Put the code in front of every message, as spaCy does: ``Errors.E012`` reads "[E012] ..."."""
@@ -500,3 +503,15 @@ class InvalidDataError(TypeError, ValueError):
 
 class EWCWarning(UserWarning):
     """Category of spacy-ewc's warnings, to filter them as a group."""
+
+
+INTERNAL_PACKAGES = ("spacy_ewc", "spacy", "thinc", "confection")
+
+
+def warn(message: str) -> None:
+    """`warnings.warn` as an EWCWarning, attributed to the first caller outside spacy-ewc,
+    spaCy and thinc: the user's line, however deep inside the library the warning arose."""
+    frame, level = sys._getframe(1), 2
+    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] in INTERNAL_PACKAGES:
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, EWCWarning, stacklevel=level)

@@ -27,7 +27,6 @@ import contextlib
 import functools
 import sys
 import time
-import warnings
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any, Callable, Dict, Iterable, Iterator, List, Literal, Optional, Union
@@ -42,7 +41,7 @@ from tqdm import tqdm
 from wasabi import msg
 
 from .checks import check_folder_name
-from .errors import Errors, Warnings
+from .errors import Errors, Warnings, warn
 from .ewc import math as ewc_math
 from .ewc.ewc import DEFAULT_LAMBDA, DEFAULT_NORMALIZATION, check_lambda
 from .ewc.fisher import DEFAULT_BATCH_SIZE, DEFAULT_BLOCK, FISHER_KINDS, check_pass_options
@@ -164,9 +163,9 @@ def check_pipes(nlp: Language, pipes: List[str]) -> None:
         if name in frozen:
             raise ValueError(Errors.E108.format(callback=CALLBACK_NAME, name=name))
         if name not in nlp.disabled:
-            warnings.warn(Warnings.W101.format(name=name), stacklevel=2)
+            warn(Warnings.W101.format(name=name))
     if LOGGER_FAMILY not in srsly.json_dumps(config["training"].get("logger", {})):
-        warnings.warn(Warnings.W102.format(logger=LOGGER_NAME), stacklevel=2)
+        warn(Warnings.W102.format(logger=LOGGER_NAME))
 
 
 @contextlib.contextmanager

@@ -4,7 +4,6 @@ by `estimate.py` and applied by `penalty.py`."""
 from __future__ import annotations
 
 import math
-import warnings
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
@@ -14,7 +13,7 @@ from spacy.pipeline import TrainablePipe
 from thinc.api import Model
 
 from ..checks import check_int
-from ..errors import Errors, EWCWarning, InvalidPipeError, Warnings
+from ..errors import Errors, InvalidPipeError, Warnings, warn
 from . import math as ewc_math
 from .estimate import FisherEstimate, estimate_fisher
 from .fisher import DEFAULT_BATCH_SIZE, DEFAULT_BLOCK, check_pass_options, make_examples
@@ -61,15 +60,14 @@ def check_lambda(value: Any) -> float:
     return number
 
 
-def warn_if_off_scale(lambda_: float, normalize: Optional[str], stacklevel: int = 3) -> None:
+def warn_if_off_scale(lambda_: float, normalize: Optional[str]) -> None:
     """W200 when λ is far above the default scale; W201 when it is far below it on the
     "peak" scale, as a λ tuned on spacy-ewc 0.2's "mean" scale is (0.3 to 30)."""
     if 0.0 < lambda_ < LAMBDA_WARN_BELOW and normalize == DEFAULT_NORMALIZATION:
         message = Warnings.W201.format(value=lambda_, default=DEFAULT_LAMBDA)
-        warnings.warn(message, EWCWarning, stacklevel=stacklevel)
+        warn(message)
     if lambda_ > LAMBDA_WARN_ABOVE:
-        message = Warnings.W200.format(value=lambda_, ratio=lambda_ / DEFAULT_LAMBDA, default=DEFAULT_LAMBDA)
-        warnings.warn(message, EWCWarning, stacklevel=stacklevel)
+        warn(Warnings.W200.format(value=lambda_, ratio=lambda_ / DEFAULT_LAMBDA, default=DEFAULT_LAMBDA))
 
 
 def check_normalize(value: Optional[str]) -> Optional[str]:
@@ -143,7 +141,7 @@ class EWC(EWCState):
     ) -> EWC:
         """`EWC(...)` with `_estimate`'s options (`n_process` among them)."""
         self = cls.__new__(cls)
-        self._estimate(pipe, data, lambda_, pipe_name, stacklevel=5, **options)
+        self._estimate(pipe, data, lambda_, pipe_name, **options)
         return self
 
     def _estimate(
@@ -151,13 +149,13 @@ class EWC(EWCState):
         fisher: str = "auto", normalize: Optional[str] = DEFAULT_NORMALIZATION,
         progress: Optional[Callable] = None, seed: Any = 0, n_process: int = 1,
         fisher_batch_size: Any = DEFAULT_BATCH_SIZE, fisher_tol: Any = None,
-        fisher_block: Any = DEFAULT_BLOCK, stacklevel: int = 4,
+        fisher_block: Any = DEFAULT_BLOCK,
     ) -> None:
         """Check the arguments, run the Fisher pass (in `n_process` processes) and set up."""
         component, nlp, name = self._resolve(pipe, pipe_name)
         lambda_ = check_lambda(lambda_)
         normalize = check_normalize(normalize)
-        warn_if_off_scale(lambda_, normalize, stacklevel)
+        warn_if_off_scale(lambda_, normalize)
         seed = check_int(seed, "seed", 0)
         check_pass_options(fisher_batch_size, fisher_tol, fisher_block)
         if n_process > 1 and nlp is None:
@@ -301,7 +299,7 @@ class EWC(EWCState):
             raise ValueError(Errors.E227)
         drift = self.compute_drift()
         if drift > 0.0:
-            warnings.warn(Warnings.W220.format(name=self.pipe_name, drift=drift), stacklevel=2)
+            warn(Warnings.W220.format(name=self.pipe_name, drift=drift))
         return add_pseudo_labels(
             examples, self.nlp, labels=labels, replay=replay, seed=seed,
             replay_ratio=DEFAULT_REPLAY_RATIO if replay_ratio is None else replay_ratio,

@@ -9,7 +9,6 @@ is θ* and F alone. Queries on another model never change the state.
 from __future__ import annotations
 
 import logging
-import warnings
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy
@@ -17,7 +16,7 @@ from spacy.pipeline import TrainablePipe
 from thinc.api import Model
 from thinc.util import get_array_module, to_numpy
 
-from ..errors import Errors, Warnings
+from ..errors import Errors, Warnings, warn
 from . import math as ewc_math
 from .params import ParamRef, iter_params, structure_signature
 from .state import EWCState
@@ -198,10 +197,7 @@ class Penalty:
         extra = [key for key in refs if key not in state.theta_star]
         if extra and not self._warned:
             self._warned = True
-            warnings.warn(
-                Warnings.W001.format(count=len(extra), name=state.pipe_name, keys=", ".join(extra)),
-                stacklevel=4,
-            )
+            warn(Warnings.W001.format(count=len(extra), name=state.pipe_name, keys=", ".join(extra)))
         return grown
 
     def match(self, refs: Dict[str, ParamRef]) -> None:

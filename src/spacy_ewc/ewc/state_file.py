@@ -11,7 +11,6 @@ import hashlib
 import json
 import math
 import numbers
-import warnings
 import zipfile
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -21,7 +20,7 @@ import srsly
 
 from ..atomic import fsync_file, replaced_folder
 from ..checks import as_path
-from ..errors import Errors, Warnings
+from ..errors import Errors, Warnings, warn
 from . import math as ewc_math
 
 STATE_FORMAT = 1
@@ -63,7 +62,7 @@ def read_state(path: Path) -> Tuple[Dict[str, Any], Dict[str, numpy.ndarray]]:
     _check_meta(meta, path, meta_path)
     checksum = meta.get("arrays_sha256")
     if checksum is None:
-        warnings.warn(Warnings.W030.format(path=path), stacklevel=3)
+        warn(Warnings.W030.format(path=path))
     elif _sha256(arrays_path) != checksum:
         problem = "its checksum differs from the one in ewc.json: it was changed or only partly written"
         raise ValueError(Errors.E030.format(path=arrays_path, problem=problem))
