@@ -371,7 +371,7 @@ class Errors(metaclass=ErrorsWithCodes):
     )
     E204 = (
         "EWCModelWrapper wraps a thinc Model (a component's `.model`), got {type}. Pass "
-        "`pipe.model`, or use create_ewc_pipe(pipe, data) to wrap a component."
+        "`pipe.model`, or wrap the component with spacy_ewc.protect(nlp, data, pipe_name=...)."
     )
     E205 = (
         "set_lambda() takes one strength, given once: set_lambda(100.0), "
