@@ -182,7 +182,7 @@ def fisher_pipes_enabled(nlp: Language, pipes: List[str]):
         if isinstance(pipe, Tok2Vec):
             needed.update(pipe.listening_components)
         else:
-            needed.add(shared_encoder(nlp, name))
+            needed.add(shared_encoder(nlp, name) or name)
     enabled = [name for name in nlp.disabled if name in needed]
     for name in enabled:
         nlp.enable_pipe(name)

@@ -323,7 +323,7 @@ class EWC(EWCState):
     def nbytes(self) -> int:
         """Bytes the state holds between updates: θ*, F and the unnormalised F where it is
         kept apart (after `consolidate`). An update adds a scratch buffer of 1/128 of θ*
-        for its duration (`Penalty.peak_nbytes`)."""
+        for its duration (`penalty.penalty_chunk`)."""
         arrays = [*self.theta_star.values(), *self.fisher_matrix.values()]
         if self._fisher_raw is not None:
             arrays.extend(a for k, a in self._fisher_raw.items() if a is not self.fisher_matrix.get(k))

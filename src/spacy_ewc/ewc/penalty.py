@@ -151,11 +151,8 @@ class Penalty:
         """Put θ* and F where the parameters are (a state read from disk is NumPy, a model
         on GPU holds CuPy); True when they moved."""
         state = self.state
-        moves = {
-            key: get_array_module(node.get_param(name))
-            for key, node, name in resolved
-            if get_array_module(node.get_param(name)) is not get_array_module(state.theta_star[key])
-        }
+        homes = {key: get_array_module(node.get_param(name)) for key, node, name in resolved}
+        moves = {key: xp for key, xp in homes.items() if xp is not get_array_module(state.theta_star[key])}
         if not moves:
             return False
         for arrays in (state.theta_star, state.fisher_matrix):
@@ -163,11 +160,6 @@ class Penalty:
                 arrays[key] = to_numpy(arrays[key]) if xp is numpy else xp.asarray(arrays[key])
         state._invalidate()
         return True
-
-    @property
-    def peak_nbytes(self) -> int:
-        """Bytes of the scratch buffers an update allocates (after the first update)."""
-        return sum(self._chunk * numpy.dtype(dtype).itemsize for _, dtype in self._buffers)
 
     def grown(self, refs: Dict[str, ParamRef]) -> List[Tuple[str, Any, Any]]:
         """Check the state against the model; (key, θ*, parameter) of each array whose output
