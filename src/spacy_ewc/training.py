@@ -44,7 +44,7 @@ from .checks import check_folder_name
 from .errors import Errors, Warnings, warn
 from .ewc import math as ewc_math
 from .ewc.ewc import DEFAULT_LAMBDA, DEFAULT_NORMALIZATION, check_lambda
-from .ewc.fisher import DEFAULT_BATCH_SIZE, DEFAULT_BLOCK, FISHER_KINDS, check_pass_options
+from .ewc.fisher import DEFAULT_BLOCK, FISHER_KINDS, check_pass_options
 from .ewc.listeners import shared_encoder
 from .readers import is_raw, iter_items
 from .serialize import STATES_DIR
@@ -70,9 +70,10 @@ def create_ewc_callback(
     normalize: Normalization = DEFAULT_NORMALIZATION,
     limit: int = 0,
     progress: bool = True,
-    fisher_batch_size: int = DEFAULT_BATCH_SIZE,
+    fisher_batch_size: Optional[int] = None,
     fisher_tol: Optional[float] = None,
     fisher_block: int = DEFAULT_BLOCK,
+    fisher_fused: Optional[bool] = None,
 ) -> Callable[[Language], Language]:
     """An [initialize.after_init] callback that turns EWC on for `pipes`.
 
@@ -90,8 +91,10 @@ def create_ewc_callback(
     limit: use the first `limit` texts or examples (0: all).
     progress: a progress bar for each Fisher pass, on stderr when it is a terminal (as
         spaCy's own bars); false silences it.
-    fisher_batch_size, fisher_tol, fisher_block: the Fisher pass (see `spacy_ewc.EWC` and
-        docs/fisher.md): examples per backward pass, and the stopping rule.
+    fisher_batch_size, fisher_tol, fisher_block, fisher_fused: the Fisher pass (see
+        `spacy_ewc.EWC` and docs/fisher.md): examples per backward pass (null: 16 for the
+        fused pass, 8 otherwise), the stopping rule, and where predicted targets come from
+        (null: the backward pass for ner only).
     """
     if not isinstance(pipes, (list, tuple)) or not pipes or not all(isinstance(p, str) for p in pipes):
         raise ValueError(Errors.E101.format(callback=CALLBACK_NAME, value=pipes))
@@ -103,8 +106,11 @@ def create_ewc_callback(
         raise ValueError(Errors.E105.format(callback=CALLBACK_NAME, values=values, value=normalize))
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
         raise ValueError(Errors.E106.format(callback=CALLBACK_NAME, value=limit))
-    check_pass_options(fisher_batch_size, fisher_tol, fisher_block)
-    pass_options = dict(fisher_batch_size=fisher_batch_size, fisher_tol=fisher_tol, fisher_block=fisher_block)
+    check_pass_options(fisher_batch_size, fisher_tol, fisher_block, fisher_fused)
+    pass_options = dict(
+        fisher_batch_size=fisher_batch_size, fisher_tol=fisher_tol, fisher_block=fisher_block,
+        fisher_fused=fisher_fused,
+    )
     read = fisher_data_reader(data)
 
     def enable_ewc(nlp: Language) -> Language:

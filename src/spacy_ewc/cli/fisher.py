@@ -10,7 +10,7 @@ from wasabi import msg
 from ..errors import Errors
 from ..ewc.continual import estimate, shard_bounds
 from ..ewc.ewc import DEFAULT_LAMBDA, DEFAULT_NORMALIZATION
-from ..ewc.fisher import DEFAULT_BATCH_SIZE, DEFAULT_BLOCK
+from ..ewc.fisher import DEFAULT_BATCH_SIZE, DEFAULT_BLOCK, FUSED_BATCH_SIZE
 from ..readers import check_path, read_items
 from ._util import (
     Arg,
@@ -52,13 +52,20 @@ def fisher_cli(
     ),
     limit: int = Opt(0, "--limit", help="Use the first N items of DATA (0: all)"),
     silent: bool = Opt(False, "--silent", help="No progress bar or progress messages"),
-    batch_size: int = Opt(
-        DEFAULT_BATCH_SIZE, "--batch-size", "-b", help="Examples per backward pass (1: per-example)"
+    batch_size: Optional[int] = Opt(
+        None, "--batch-size", "-b",
+        help=f"Examples per backward pass (1: per-example) [default: {FUSED_BATCH_SIZE} for the "
+        f"fused pass, {DEFAULT_BATCH_SIZE} otherwise]",
     ),
     tol: Optional[float] = Opt(
         None, "--tol", help="Stop once F changes by less than this over the last block [default: use all]"
     ),
     block: int = Opt(DEFAULT_BLOCK, "--block", help="Examples between two convergence checks"),
+    fused: Optional[bool] = Opt(
+        None, "--fused/--two-pass",
+        help="Predicted targets from the backward pass (--fused: ner and parser) or a prediction "
+        "pass first (--two-pass) [default: backward pass for ner only]",
+    ),
 ):
     """Estimate the Fisher information of a component on DATA and save θ*, F and λ.
 
@@ -88,7 +95,7 @@ def fisher_cli(
             nlp, items, lambda_, pipe_name,
             fisher=kind, normalize=None if normalize == "none" else normalize,
             offset=start, n_process=n_process, progress=progress_bar("Fisher", silent),
-            fisher_batch_size=batch_size, fisher_tol=tol, fisher_block=block,
+            fisher_batch_size=batch_size, fisher_tol=tol, fisher_block=block, fisher_fused=fused,
         )
         ewc.to_disk(output)
     used = f"{ewc.n_examples} examples" + (", converged" if ewc.converged else "")
