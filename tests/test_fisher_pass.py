@@ -96,7 +96,7 @@ def test_fused_pass_is_the_loss_of_the_components_own_greedy_actions(nlp, fisher
     spaCy's transition model off: a wrong greedy action or a wrong softmax fails it."""
     texts = fisher_texts[:4]
     ner = nlp.get_pipe("ner")
-    fused = EWC(nlp, texts, fisher="predicted", normalize=None, fisher_batch_size=1)
+    fused = EWC(nlp, texts, fisher="predicted", normalize=None, fisher_batch_size=1, fisher_fused=True)
     refs = list(iter_params(ner.model))
     with nlp.select_pipes(enable=["ner"]):
         gold = [Example(nlp.make_doc(text), doc) for text, doc in zip(texts, nlp.pipe(texts))]

@@ -33,7 +33,6 @@ from spacy_ewc.ewc.ewc import DEFAULT_LAMBDA
 from spacy_ewc.ewc.fisher import seed_example
 from spacy_ewc.ewc.listeners import shared_encoder
 from spacy_ewc.ewc.params import drop_grad, iter_params
-from spacy_ewc.ewc.transition import fusable
 
 pytestmark = pytest.mark.slow  # loads en_core_web_sm
 
@@ -458,9 +457,6 @@ def runs(request, corpus, original, tmp_path_factory):
             make = protect if trained else EWC
             states[name] = make(nlp, data, lambda_=LAMBDA, pipe_name=name, fisher=kind)
             outcome.fisher[name, kind] = states[name].fisher_raw.copy()
-            if kind == "predicted" and fusable(nlp.get_pipe(name)):
-                two_pass = EWC(nlp, data, lambda_=LAMBDA, pipe_name=name, fisher=kind, fisher_fused=False)
-                outcome.fisher[name, "two-pass"] = two_pass.fisher_raw.copy()
             if trained:
                 states[name].to_disk(folder / kind / name)
                 plain_states[name, kind] = folder / kind / name
@@ -498,8 +494,7 @@ def test_ewc_keeps_old_predictions(runs):
 
 def test_fisher_of_both_kinds_weighs_the_component(runs):
     """Both kinds weigh (nearly) every array; with en_core_web_sm's own predictions as gold
-    the empirical Fisher is the predicted one of the two-pass pass (ner's default fused pass
-    has no state dropout, so it differs by that; tests/test_fisher_pass.py checks it).
+    the empirical Fisher is the predicted one.
 
     An exclusive textcat's bag-of-words layer can get none: after training its softmax is
     saturated, so no loss reaches it (see docs/components.md).
@@ -511,8 +506,7 @@ def test_fisher_of_both_kinds_weighs_the_component(runs):
         weighted = [key for key, value in predicted.items() if value.any()]
         assert len(weighted) >= 0.9 * len(predicted), (case.name, set(predicted) - set(weighted))
         if "empirical" not in case.kinds:
-            two_pass = outcome.fisher.get((name, "two-pass"), predicted)
-            for key, value in two_pass.items():
+            for key, value in predicted.items():
                 numpy.testing.assert_allclose(empirical[key], value, rtol=1e-4, atol=1e-12)
 
 

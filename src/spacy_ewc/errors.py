@@ -386,8 +386,8 @@ class Errors(metaclass=ErrorsWithCodes):
 
     # Fisher pass options (fisher branch, E270-E289)
     E270 = (
-        "fisher_batch_size must be None (the default: 16 for the fused pass, 8 otherwise) or "
-        "an integer >= 1 (1: one backward pass per example), not {value!r}."
+        "fisher_batch_size must be an integer >= 1 (1: one backward pass per example), not "
+        "{value!r}."
     )
     E271 = (
         "fisher_tol must be None (use every example) or a number between 0 and 1, the "
@@ -404,10 +404,8 @@ class Errors(metaclass=ErrorsWithCodes):
         "per-example squares: use a smaller fisher_batch_size (at most half the examples)."
     )
     E275 = (
-        "fisher_fused must be None (the default: ner takes its predicted targets in the "
-        "backward pass, other components from a prediction pass first), True (ner and parser "
-        "take them in the backward pass) or False (a prediction pass first for every "
-        "component), not {value!r}."
+        "fisher_fused must be True (ner and parser take their predicted targets in the "
+        "backward pass) or False (the default: a prediction pass first), not {value!r}."
     )
 
     # pseudo-labels and replay (utils/pseudo_labels.py, corpus.py)

@@ -44,7 +44,7 @@ from .checks import check_folder_name
 from .errors import Errors, Warnings, warn
 from .ewc import math as ewc_math
 from .ewc.ewc import DEFAULT_LAMBDA, DEFAULT_NORMALIZATION, check_lambda
-from .ewc.fisher import DEFAULT_BLOCK, FISHER_KINDS, check_pass_options
+from .ewc.fisher import DEFAULT_BATCH_SIZE, DEFAULT_BLOCK, FISHER_KINDS, check_pass_options
 from .ewc.listeners import shared_encoder
 from .readers import is_raw, iter_items
 from .serialize import STATES_DIR
@@ -70,10 +70,10 @@ def create_ewc_callback(
     normalize: Normalization = DEFAULT_NORMALIZATION,
     limit: int = 0,
     progress: bool = True,
-    fisher_batch_size: Optional[int] = None,
+    fisher_batch_size: int = DEFAULT_BATCH_SIZE,
     fisher_tol: Optional[float] = None,
     fisher_block: int = DEFAULT_BLOCK,
-    fisher_fused: Optional[bool] = None,
+    fisher_fused: bool = False,
 ) -> Callable[[Language], Language]:
     """An [initialize.after_init] callback that turns EWC on for `pipes`.
 
@@ -92,9 +92,8 @@ def create_ewc_callback(
     progress: a progress bar for each Fisher pass, on stderr when it is a terminal (as
         spaCy's own bars); false silences it.
     fisher_batch_size, fisher_tol, fisher_block, fisher_fused: the Fisher pass (see
-        `spacy_ewc.EWC` and docs/fisher.md): examples per backward pass (null: 16 for the
-        fused pass, 8 otherwise), the stopping rule, and where predicted targets come from
-        (null: the backward pass for ner only).
+        `spacy_ewc.EWC` and docs/fisher.md): examples per backward pass, the stopping rule,
+        and the fused pass (predicted targets of ner and parser from the backward pass).
     """
     if not isinstance(pipes, (list, tuple)) or not pipes or not all(isinstance(p, str) for p in pipes):
         raise ValueError(Errors.E101.format(callback=CALLBACK_NAME, value=pipes))

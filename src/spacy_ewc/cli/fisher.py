@@ -10,7 +10,7 @@ from wasabi import msg
 from ..errors import Errors
 from ..ewc.continual import estimate, shard_bounds
 from ..ewc.ewc import DEFAULT_LAMBDA, DEFAULT_NORMALIZATION
-from ..ewc.fisher import DEFAULT_BATCH_SIZE, DEFAULT_BLOCK, FUSED_BATCH_SIZE
+from ..ewc.fisher import DEFAULT_BATCH_SIZE, DEFAULT_BLOCK
 from ..readers import check_path, read_items
 from ._util import (
     Arg,
@@ -52,19 +52,15 @@ def fisher_cli(
     ),
     limit: int = Opt(0, "--limit", help="Use the first N items of DATA (0: all)"),
     silent: bool = Opt(False, "--silent", help="No progress bar or progress messages"),
-    batch_size: Optional[int] = Opt(
-        None, "--batch-size", "-b",
-        help=f"Examples per backward pass (1: per-example) [default: {FUSED_BATCH_SIZE} for the "
-        f"fused pass, {DEFAULT_BATCH_SIZE} otherwise]",
+    batch_size: int = Opt(
+        DEFAULT_BATCH_SIZE, "--batch-size", "-b", help="Examples per backward pass (1: per-example)"
     ),
     tol: Optional[float] = Opt(
         None, "--tol", help="Stop once F changes by less than this over the last block [default: use all]"
     ),
     block: int = Opt(DEFAULT_BLOCK, "--block", help="Examples between two convergence checks"),
-    fused: Optional[bool] = Opt(
-        None, "--fused/--two-pass",
-        help="Predicted targets from the backward pass (--fused: ner and parser) or a prediction "
-        "pass first (--two-pass) [default: backward pass for ner only]",
+    fused: bool = Opt(
+        False, "--fused", help="ner, parser: predicted targets from the backward pass (no prediction pass)"
     ),
 ):
     """Estimate the Fisher information of a component on DATA and save θ*, F and λ.

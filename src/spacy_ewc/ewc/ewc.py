@@ -16,7 +16,7 @@ from ..checks import check_int
 from ..errors import Errors, InvalidPipeError, Warnings, warn
 from . import math as ewc_math
 from .estimate import FisherEstimate, estimate_fisher
-from .fisher import DEFAULT_BLOCK, FisherPass, plan_pass
+from .fisher import DEFAULT_BATCH_SIZE, DEFAULT_BLOCK, FisherPass, plan_pass
 from .params import ParamRef, collect_params, iter_params, unwrap
 from .penalty import Penalty, labels_of
 from .state import LEGACY_NORMALIZATION, EWCState, normalized
@@ -100,15 +100,15 @@ class EWC(EWCState):
     normalize: "peak" (default: F divided by the mean of its arrays' largest entries, the
         scale on which one λ protects every component type alike), "mean" (the scale of
         spacy-ewc ≤ 0.2), "max", or None for the raw Fisher.
-    fisher_batch_size: examples per backward pass of the Fisher pass, at most (at least 8
-        batches; default None: 16 for the fused pass, 8 otherwise); 1 is the per-example
-        pass, more the batched estimator, which is unbiased and cheaper (docs/fisher.md).
+    fisher_batch_size: examples per backward pass of the Fisher pass, at most (default 8,
+        at least 8 batches); 1 is the per-example pass, more the batched estimator, which
+        is unbiased and about twice as fast (docs/fisher.md).
     fisher_tol: stop the pass once F changes by less than this (relative) over the last
         `fisher_block` examples; None uses every example. `n_examples` and `converged`
         say what was used.
-    fisher_fused: where the predicted targets come from: None (default) the backward pass
-        itself for ner, a prediction pass first for other components; True the backward
-        pass for ner and parser; False a prediction pass first everywhere (docs/fisher.md).
+    fisher_fused: True takes the predicted targets of ner and parser from the backward pass
+        itself instead of a prediction pass first: under one training epoch for ner, its
+        protection measured in docs/fisher.md (default False).
 
     `theta_star` and `fisher_matrix` may be replaced at any time; the next update uses them.
     The data and its serialisation are `EWCState`'s, the Fisher pass `estimate_fisher`'s,
@@ -129,10 +129,10 @@ class EWC(EWCState):
         normalize: Optional[str] = DEFAULT_NORMALIZATION,
         progress: Optional[Callable] = None,
         seed: int = 0,
-        fisher_batch_size: Optional[int] = None,
+        fisher_batch_size: int = DEFAULT_BATCH_SIZE,
         fisher_tol: Optional[float] = None,
         fisher_block: int = DEFAULT_BLOCK,
-        fisher_fused: Optional[bool] = None,
+        fisher_fused: bool = False,
     ):
         self._estimate(
             pipe, data, lambda_, pipe_name, fisher=fisher, normalize=normalize, progress=progress,
@@ -153,8 +153,8 @@ class EWC(EWCState):
         self, pipe: Any, data: Iterable, lambda_: Any, pipe_name: Optional[str], *,
         fisher: str = "auto", normalize: Optional[str] = DEFAULT_NORMALIZATION,
         progress: Optional[Callable] = None, seed: Any = 0, n_process: int = 1,
-        fisher_batch_size: Any = None, fisher_tol: Any = None,
-        fisher_block: Any = DEFAULT_BLOCK, fisher_fused: Any = None,
+        fisher_batch_size: Any = DEFAULT_BATCH_SIZE, fisher_tol: Any = None,
+        fisher_block: Any = DEFAULT_BLOCK, fisher_fused: Any = False,
     ) -> None:
         """Check the arguments, run the Fisher pass (in `n_process` processes) and set up."""
         component, nlp, name = self._resolve(pipe, pipe_name)

@@ -10,9 +10,9 @@ pass, or batches of examples whose squared gradients are unmixed without bias (s
 `squared_gradient_sums`). Gradients are zeroed in place between passes and removed at the
 end, so no gradient is left for the optimizer to step on. Components that listen to a shared tok2vec, and the
 tok2vec itself, get their backward pass from `listeners.backward_pass`. The predicted
-targets of `ner` (of any greedy transition-based component with `fisher_fused=True`) come
-from its backward pass itself (the fused pass, `transition.greedy_backward`); other
-components are run first to predict them (the two-pass pass).
+targets come from running the components first (the two-pass pass), or with
+`fisher_fused=True`, for ner and parser, from the backward pass itself (the fused pass,
+`transition.greedy_backward`).
 """
 
 from __future__ import annotations
@@ -104,9 +104,9 @@ def plan_pass(
 ) -> Tuple[List[Union[Example, Doc]], str, FisherPass]:
     """The Examples (raw Docs for the fused pass), the kind and the options the pass runs
     with: fused only for the predicted Fisher of a component `fusable` picks."""
-    fused = fusable(pipe, options.fused)
+    fused = options.fused and fusable(pipe)
     examples, kind = make_examples(data, kind, pipe, nlp, fused=fused)
-    return examples, kind, options.resolved(fused and kind == "predicted")
+    return examples, kind, options._replace(fused=fused and kind == "predicted")
 
 
 def _is_supported(item) -> bool:
@@ -291,54 +291,41 @@ class FisherSums(VectorDict):
 
 
 DEFAULT_BATCH_SIZE = 8
-"""Examples per backward pass of the two-pass Fisher pass, at most (benchmarks/results/fisher_cost.md)."""
-FUSED_BATCH_SIZE = 16
-"""Examples per backward pass of the fused pass, at most: within the noise of 8 there, and
-under one training epoch of cost (benchmarks/results/fisher_cost.md)."""
+"""Examples per backward pass of the Fisher pass, at most (benchmarks/results/fisher_cost.md)."""
 MIN_BATCHES = 8
 """The pass deals the examples into at least this many batches (fewer, smaller ones when the
 data is small), so unmixing the batch squares divides by 1 − c ≥ 0.875 at worst."""
 DEFAULT_BLOCK = 64
 
 
-def check_pass_options(batch_size, tol, block, fused=None) -> None:
+def check_pass_options(batch_size, tol, block, fused=False) -> None:
     """Refuse batch sizes, tolerances, blocks and fused flags that cannot run."""
-    if batch_size is not None and (
-        isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
-    ):
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(Errors.E270.format(value=batch_size))
     if tol is not None and (isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 < tol < 1):
         raise ValueError(Errors.E271.format(value=tol))
     if isinstance(block, bool) or not isinstance(block, int) or block < 1:
         raise ValueError(Errors.E272.format(value=block))
-    if fused is not None and not isinstance(fused, bool):
+    if not isinstance(fused, bool):
         raise ValueError(Errors.E275.format(value=fused))
 
 
 class FisherPass(NamedTuple):
     """How the Fisher pass runs (docs/fisher.md), as `EWC`'s `fisher_*` keywords say.
 
-    batch_size: examples per backward pass, at most (1: per-example; None: 16 for the fused
-    pass, 8 otherwise); tol, block: the stopping rule (tol None: every example); fused:
-    whether predicted targets come from the backward pass (`transition.fusable`: None for
-    ner only). `plan_pass` resolves both for the component.
+    batch_size: examples per backward pass, at most (1: per-example); tol, block: the
+    stopping rule (tol None: every example); fused: predicted targets from the backward
+    pass of a `transition.fusable` component (`plan_pass` keeps it only where it applies).
     """
 
-    batch_size: Optional[int] = None
+    batch_size: int = DEFAULT_BATCH_SIZE
     tol: Optional[float] = None
     block: int = DEFAULT_BLOCK
-    fused: Optional[bool] = None
+    fused: bool = False
 
     def check(self) -> FisherPass:
         check_pass_options(*self)
         return self
-
-    def resolved(self, fused: bool) -> FisherPass:
-        """These options for a pass that is `fused` or not, with its default batch size."""
-        batch_size = self.batch_size
-        if batch_size is None:
-            batch_size = FUSED_BATCH_SIZE if fused else DEFAULT_BATCH_SIZE
-        return self._replace(batch_size=batch_size, fused=fused)
 
 
 def squared_gradient_sums(
@@ -370,7 +357,7 @@ def squared_gradient_sums(
     a fair sample. A batch is seeded by the index of its first example in `examples`, so
     batches of one give the per-example sums in any order.
     """
-    batch_size, tol, block, fused = options.check().resolved(bool(options.fused))
+    batch_size, tol, block, fused = options.check()
     examples = list(examples)
     components = loss_components(pipe, nlp)
     if update is None:

@@ -10,10 +10,10 @@ the one zero-cost action, and no dropout anywhere, so the pass is deterministic.
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import List
 
 import numpy
-from spacy.pipeline import EntityRecognizer, TrainablePipe
+from spacy.pipeline import TrainablePipe
 from spacy.pipeline.transition_parser import Parser
 from spacy.tokens import Doc
 from thinc.api import set_dropout_rate
@@ -22,19 +22,15 @@ from . import math as ewc_math
 from .params import unwrap
 
 
-def fusable(pipe: TrainablePipe, fused: Optional[bool] = None) -> bool:
-    """Whether `pipe`'s predicted targets come from its backward pass.
+def fusable(pipe: TrainablePipe) -> bool:
+    """Whether `pipe`'s predicted targets can come from its backward pass: a transition-based
+    component that predicts greedily (a beam's predictions are not greedy steps).
 
-    Only a transition-based component that predicts greedily can (a beam's predictions are
-    not greedy steps); `fused` None picks `ner` among them, True every one, False none.
     For ner the fused loss is spaCy's own on the predicted entities, which leave one
     zero-cost action per state; the parser's oracle often leaves several (arc-eager's
-    spurious ambiguity), so its fused Fisher weighs other actions than the two-pass one
-    and was not measured to protect as well (docs/fisher.md).
+    spurious ambiguity), so its fused Fisher weighs other actions than its two-pass one.
     """
-    if fused is False or not isinstance(pipe, Parser) or int(pipe.cfg.get("beam_width", 1)) >= 2:
-        return False
-    return fused is True or isinstance(pipe, EntityRecognizer)
+    return isinstance(pipe, Parser) and int(pipe.cfg.get("beam_width", 1)) < 2
 
 
 def greedy_backward(pipe: Parser, docs: List[Doc]) -> list:
