@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import inspect
+
 import numpy
 import pytest
 from conftest import blank_ner_from, ncbi_examples
 from spacy.util import fix_random_seed, minibatch
 from thinc.api import SGD, Relu, Softmax, chain
 
-from spacy_ewc import EWCModelWrapper, protect
+from spacy_ewc import EWCModelWrapper, create_ewc_pipe, protect
 from spacy_ewc.ewc.params import iter_params
 
 
@@ -112,6 +114,16 @@ def test_protecting_twice_applies_one_penalty(blank_ner):
     numpy.testing.assert_allclose(
         params_of(ner.model)["2/W"], before["2/W"] - 0.01 * expected["2/W"], rtol=1e-5, atol=1e-9
     )
+
+
+def test_create_ewc_pipe_takes_protects_arguments_and_returns_the_component(blank_ner):
+    assert inspect.signature(create_ewc_pipe).parameters == inspect.signature(protect).parameters
+    ner = create_ewc_pipe(blank_ner, ncbi_examples(blank_ner, "devel", 3), 5.0, "ner", normalize=None)
+    assert ner is blank_ner.get_pipe("ner")
+    ewc = ner.model.ewc
+    assert (ewc.lambda_, ewc.pipe_name, ewc.normalize, ewc.fisher_scale) == (5.0, "ner", None, 1.0)
+    with pytest.raises(TypeError):
+        create_ewc_pipe(blank_ner, ncbi_examples(blank_ner, "devel", 3), n_process=2)
 
 
 def test_a_layer_replaced_after_an_update_gets_the_penalty(blank_ner):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Optional, Union
+import inspect
+from typing import Any, Callable, Iterable, Optional, Union
 
 from spacy.language import Language
 from spacy.pipeline import TrainablePipe
@@ -96,19 +97,13 @@ def protect(
     return ewc
 
 
-def create_ewc_pipe(
-    pipe: Union[Language, TrainablePipe],
-    data: Iterable,
-    lambda_: float = DEFAULT_LAMBDA,
-    pipe_name: Optional[str] = None,
-    **ewc_kwargs,
-) -> TrainablePipe:
-    """Wrap the component as `protect` does and return the component (as spacy-ewc 0.1.1).
+def create_ewc_pipe(*args: Any, **kwargs: Any) -> TrainablePipe:
+    """`protect` with the same arguments, returning the wrapped component instead of the EWC
+    (as spacy-ewc 0.1.1). The EWC state is reachable as `component.model.ewc`."""
+    return protect(*args, **kwargs).pipe
 
-    The EWC state is reachable as `component.model.ewc`.
-    """
-    ewc = protect(pipe, data, lambda_=lambda_, pipe_name=pipe_name, **ewc_kwargs)
-    return ewc.pipe
+
+create_ewc_pipe.__signature__ = inspect.signature(protect).replace(return_annotation="TrainablePipe")
 
 
 def unwrap_pipe(pipe: Union[Language, TrainablePipe], pipe_name: Optional[str] = None) -> None:
