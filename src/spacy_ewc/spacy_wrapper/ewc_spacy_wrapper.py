@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import inspect
-from typing import Any, Callable, Iterable, Optional, Union
+from typing import Any, Callable, Iterable, Optional
 
-from spacy.language import Language
 from spacy.pipeline import TrainablePipe
 from thinc.api import Model, Optimizer
 
 from ..errors import Errors
-from ..ewc.ewc import DEFAULT_LAMBDA, EWC, resolve_pipe
+from ..ewc.ewc import DEFAULT_LAMBDA, EWC, PipeLike, resolve_pipe
 from ..ewc.params import unwrap
 
 
@@ -80,7 +79,7 @@ def wrap_pipe(component: TrainablePipe, ewc: EWC) -> TrainablePipe:
 
 
 def protect(
-    pipe: Union[Language, TrainablePipe],
+    pipe: PipeLike,
     data: Iterable,
     lambda_: float = DEFAULT_LAMBDA,
     pipe_name: Optional[str] = None,
@@ -106,7 +105,7 @@ def create_ewc_pipe(*args: Any, **kwargs: Any) -> TrainablePipe:
 create_ewc_pipe.__signature__ = inspect.signature(protect).replace(return_annotation="TrainablePipe")
 
 
-def unwrap_pipe(pipe: Union[Language, TrainablePipe], pipe_name: Optional[str] = None) -> None:
+def unwrap_pipe(pipe: PipeLike, pipe_name: Optional[str] = None) -> None:
     """Remove the EWC wrapper from a component (no-op when it has none)."""
     component, _, _ = resolve_pipe(pipe, pipe_name)
     component.model = unwrap(component.model)
