@@ -67,8 +67,7 @@ def warn_if_off_scale(lambda_: float, normalize: Optional[str]) -> None:
     """W200 when λ is far above the default scale; W201 when it is far below it on the
     "peak" scale, as a λ tuned on spacy-ewc 0.2's "mean" scale is (0.3 to 30)."""
     if 0.0 < lambda_ < LAMBDA_WARN_BELOW and normalize == DEFAULT_NORMALIZATION:
-        message = Warnings.W201.format(value=lambda_, default=DEFAULT_LAMBDA)
-        warn(message)
+        warn(Warnings.W201.format(value=lambda_, default=DEFAULT_LAMBDA))
     if lambda_ > LAMBDA_WARN_ABOVE:
         warn(Warnings.W200.format(value=lambda_, ratio=lambda_ / DEFAULT_LAMBDA, default=DEFAULT_LAMBDA))
 
