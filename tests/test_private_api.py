@@ -10,9 +10,12 @@ import numpy
 import spacy
 from spacy.pipeline.tok2vec import Tok2VecListener
 from thinc.api import Linear, Model
+from thinc.compat import torch
+from thinc.shims import PyTorchShim
 
 from spacy_ewc import EWCModelWrapper
 from spacy_ewc.ewc.params import drop_grad
+from spacy_ewc.ewc.torch_params import ShimParams
 
 WHERE = "spacy_ewc/{where} relies on it: update that function for this version of {lib}."
 
@@ -54,3 +57,12 @@ def test_wrapper_mirrors_every_model_slot():
         assert getattr(wrapper, slot) is getattr(inner, slot), WHERE.format(
             where=f"spacy_wrapper EWCModelWrapper.__init__ (slot {slot})", lib="thinc"
         )
+
+
+def test_pytorch_shim_keeps_its_torch_module_in_model():
+    module = torch.nn.Linear(2, 3)
+    shim = PyTorchShim(module)
+    assert getattr(shim, "_model", None) is module, WHERE.format(
+        where="ewc/torch_params.py ShimParams.__init__", lib="thinc"
+    )
+    assert ShimParams(shim).param_names == ("weight", "bias")
