@@ -27,7 +27,12 @@ GROUPS = {
                  "mean of all arrays:",
     "averages": "Scored with the optimizer's parameter averages (`nlp.use_params(optimizer.averages)`, "
                 "what `spacy train` saves) instead of the last weights:",
+    "diagnostics": "Diagnostics: the training data of the recipe (pseudo-labels and replay) with the DISEASE "
+                   "gold removed, so the model is taught nothing new; what it loses is the cost of training "
+                   "on its own labels (docs/recipe.md):",
 }
+# Groups whose recipe runs the pick may choose (last weights or averaged; diagnostics are not a recipe).
+PICK_GROUPS = ("main", "replay", "epochs", "averages")
 
 
 def family(job: dict) -> str:
@@ -86,10 +91,10 @@ def plain_for(table: List[dict], epochs: Optional[int]) -> Optional[dict]:
 
 def best_setting(table: List[dict]) -> Optional[dict]:
     """Our pick, made on development data only, among the recipe's runs (pseudo-labels, with
-    or without EWC and replay; last weights): the best NCBI-devel DISEASE F1 among those with
+    or without EWC and replay; last or averaged weights): the best NCBI-devel DISEASE F1 among those with
     silver-dev agreement >= 0.95 and NCBI-devel DISEASE F1 >= 95% of plain's (plain with the
     same epochs); when none meets both, the one whose worse ratio to those two bars is highest."""
-    ours = [r for r in table if r["family"] in RECIPE_FAMILIES and r["group"] in ("main", "replay", "epochs")]
+    ours = [r for r in table if r["family"] in RECIPE_FAMILIES and r["group"] in PICK_GROUPS]
     ours = [r for r in ours if plain_for(table, r["epochs"]) is not None]
     if not ours:
         return None
@@ -235,9 +240,10 @@ def short_name(r: dict) -> str:
     """The point's label in the plot: the family is in the legend, so mostly λ."""
     lam = f"λ={r['lambda']:g}" if r["lambda"] is not None else ""
     if r["family"] in ("pseudo+replay", "ewc+pseudo+replay"):
-        epochs = f" {r['epochs']} ep" if r["name"].endswith("epochs") else ""
+        epochs = f" {r['epochs']} ep" if " epochs" in r["name"] else ""
+        averaged = " avg" if r["group"] == "averages" else ""
         ratio = r["name"].split("replay ")[1].split()[0].rstrip(",")
-        return (lam + " " if lam else "") + f"r={ratio}{epochs}"
+        return (lam + " " if lam else "") + f"r={ratio}{epochs}{averaged}"
     if r["family"] in ("ewc", "ewc+pseudo"):
         return lam + SOURCES.get(r["source"], "")
     if r["family"] == "l2":
@@ -270,7 +276,8 @@ def plot(table: List[dict], meta: dict, path: Path, best: Optional[dict]) -> Non
             ax.axvline(TARGETS["disease_of_plain"] * plain["disease_f"], color="tab:red", lw=0.8, ls=":",
                        label="target: 95% of plain DISEASE F1")
         seen = set()
-        points = [r for r in table if r["group"] in ("main", "replay") and r["name"] != "original"]
+        points = [r for r in table if r["name"] != "original" and (r["group"] in ("main", "replay") or (
+            r["group"] == "averages" and r["family"] in RECIPE_FAMILIES))]
         for i, r in enumerate(sorted(points, key=lambda r: r["disease_f"])):
             label, color, marker = FAMILIES[r["family"]]
             ax.scatter(r["disease_f"], r[key], c=color, marker=marker, s=70,

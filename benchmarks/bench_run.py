@@ -59,6 +59,9 @@ def text_examples(nlp, docs: Sequence[Doc]) -> List[Example]:
 def training_examples(spec: dict, vocab) -> List[Example]:
     s = spec["settings"]
     docs = sample(load_ncbi(Path(spec["data_dir"]), "train", vocab), s["n_train"], s["seed"])
+    if spec.get("self_training"):
+        for doc in docs:
+            doc.ents = []
     return as_examples(docs)
 
 

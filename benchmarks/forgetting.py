@@ -31,6 +31,8 @@ from bench_report import write_report
 from spacy.tokens import DocBin
 from wasabi import msg
 
+from spacy_ewc.utils.pseudo_labels import DEFAULT_REPLAY_RATIO
+
 HERE = Path(__file__).resolve().parent
 CACHE = HERE / ".cache"
 RESULTS = HERE / "results"
@@ -50,6 +52,7 @@ FULL = {
     "per_array_lambdas": [3], "per_array_pseudo_lambdas": [1, 3], "peak_lambdas": [1000, 2000, 4000],
     "replay_ratios": [0.25, 0.5, 1], "replay_lambdas": [0.3, 1], "replay_lambda_ratios": [0.25],
     "replay_epochs": [(6, 0.25, 0.3)], "replay_averaged": [(0.25, 0.3)],
+    "recipe_averaged": [(3, 0.1), (3, 1), (6, 0.3), (6, 1)], "self_training": True,
 }
 # The settings a single job depends on (the rest only says which jobs to run).
 JOB_SETTINGS = ("n_train", "n_devel", "n_test", "n_wikigold", "n_fisher_wiki", "n_fisher_ncbi",
@@ -62,7 +65,7 @@ QUICK = {
     "pseudo_lambdas": [3], "both_pseudo_lambdas": [], "epoch_grid": [], "averages": False,
     "per_array_lambdas": [], "per_array_pseudo_lambdas": [], "peak_lambdas": [2000],
     "replay_ratios": [0.5], "replay_lambdas": [1], "replay_lambda_ratios": [0.5], "replay_epochs": [],
-    "replay_averaged": [],
+    "replay_averaged": [], "recipe_averaged": [(4, 0.3)], "self_training": False,
 }
 
 
@@ -156,6 +159,17 @@ def plan(settings: dict) -> List[dict]:
     for r, lam in settings.get("replay_averaged", []):
         run(f"EWC predicted/wiki + pseudo + replay {r:g} λ={lam:g}, averaged", "ewc", source="wiki",
             pseudo=True, replay=r, averages=True, group="averages", **{"lambda": lam})
+    r = DEFAULT_REPLAY_RATIO
+    for n in sorted({n for n, _ in settings.get("recipe_averaged", []) if n != epochs}):
+        run(f"plain, {n} epochs, averaged", "plain", epochs=n, averages=True, group="averages")
+    for n, lam in settings.get("recipe_averaged", []):
+        run(f"EWC predicted/wiki + pseudo + replay {r:g} λ={lam:g}, {n} epochs, averaged", "ewc",
+            source="wiki", pseudo=True, replay=r, epochs=n, averages=True, group="averages",
+            **{"lambda": lam})
+    if settings.get("self_training"):
+        for averaged in (False, True):
+            run("self-training (pseudo + replay, DISEASE gold removed)" + (", averaged" if averaged else ""),
+                "plain", pseudo=True, replay=r, self_training=True, averages=averaged, group="diagnostics")
     return jobs
 
 

@@ -10,9 +10,12 @@ import numpy
 import spacy
 from spacy.pipeline.tok2vec import Tok2VecListener
 from thinc.api import Linear, Model, set_dropout_rate
+from thinc.compat import torch
+from thinc.shims import PyTorchShim
 
 from spacy_ewc import EWCModelWrapper
 from spacy_ewc.ewc.params import drop_grad, unwrap
+from spacy_ewc.ewc.torch_params import ShimParams
 
 WHERE = "spacy_ewc/{where} relies on it: update that function for this version of {lib}."
 
@@ -84,3 +87,12 @@ def test_transition_models_step_in_python_with_their_state_dropout_in_an_attr(bl
     finish_steps(None)
     step_model.clear_memory()
     assert any(node.has_grad(name) for node in model.walk() for name in node.param_names), where
+
+
+def test_pytorch_shim_keeps_its_torch_module_in_model():
+    module = torch.nn.Linear(2, 3)
+    shim = PyTorchShim(module)
+    assert getattr(shim, "_model", None) is module, WHERE.format(
+        where="ewc/torch_params.py ShimParams.__init__", lib="thinc"
+    )
+    assert ShimParams(shim).param_names == ("weight", "bias")

@@ -12,6 +12,7 @@ from spacy.util import registry
 from thinc.api import Config, ConfigValidationError
 
 from spacy_ewc import EWC
+from spacy_ewc.corpus import READER_NAME, PseudoLabelCorpus
 from spacy_ewc.readers import read_items
 from spacy_ewc.serialize import state_path
 from spacy_ewc.training import (
@@ -68,6 +69,28 @@ def fisher_txt(tmp_path):
 def test_confection_rejects_wrong_types_and_names_the_setting(settings, field, fisher_txt):
     with pytest.raises(ConfigValidationError, match=field):
         _after_init(settings, fisher_txt)
+
+
+@pytest.mark.parametrize(
+    "setting, field",
+    [('replay_limit = "many"', "replay_limit"), ('labels = "ORG"', "labels"), ("shuffle = true", "shuffle")],
+)
+def test_confection_checks_the_pseudo_label_reader_against_its_typed_arguments(setting, field, tmp_path):
+    config = Config().from_str(
+        f"""
+[corpora]
+
+[corpora.train]
+@readers = "{READER_NAME}"
+path = "{tmp_path / 'train.spacy'}"
+model = "en_core_web_sm"
+{setting}
+"""
+    )
+    with pytest.raises(ConfigValidationError, match=field):
+        registry.resolve(config["corpora"])
+    config["corpora"]["train"].pop(field)
+    assert isinstance(registry.resolve(config["corpora"])["train"], PseudoLabelCorpus)
 
 
 def test_range_a_type_cannot_express_is_a_coded_error(fisher_txt):

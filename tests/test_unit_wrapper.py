@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import inspect
+
 import numpy
 import pytest
 from conftest import blank_ner_from, ncbi_examples
 from spacy.util import fix_random_seed, minibatch
 from thinc.api import SGD, Relu, Softmax, chain
 
-from spacy_ewc import EWCModelWrapper, protect
+from spacy_ewc import EWCModelWrapper, create_ewc_pipe, protect
 from spacy_ewc.ewc.params import iter_params
+from spacy_ewc.ner_trainer import train_nlp_with_ewc
 
 
 def toy_model():
@@ -112,6 +115,38 @@ def test_protecting_twice_applies_one_penalty(blank_ner):
     numpy.testing.assert_allclose(
         params_of(ner.model)["2/W"], before["2/W"] - 0.01 * expected["2/W"], rtol=1e-5, atol=1e-9
     )
+
+
+def test_create_ewc_pipe_takes_protects_arguments_and_returns_the_component(blank_ner):
+    assert inspect.signature(create_ewc_pipe).parameters == inspect.signature(protect).parameters
+    ner = create_ewc_pipe(blank_ner, ncbi_examples(blank_ner, "devel", 3), 5.0, "ner", normalize=None)
+    assert ner is blank_ner.get_pipe("ner")
+    ewc = ner.model.ewc
+    assert (ewc.lambda_, ewc.pipe_name, ewc.normalize, ewc.fisher_scale) == (5.0, "ner", None, 1.0)
+    with pytest.raises(TypeError):
+        create_ewc_pipe(blank_ner, ncbi_examples(blank_ner, "devel", 3), n_process=2)
+
+
+def test_train_nlp_with_ewc_passes_language_update_keywords(blank_ner):
+    examples = ncbi_examples(blank_ner, "train", 4)
+    ewc = protect(blank_ner, ncbi_examples(blank_ner, "devel", 3), lambda_=5.0, normalize=None)
+    ner = blank_ner.get_pipe("ner")
+    with pytest.raises(ValueError, match=r"\[E055\]"):
+        train_nlp_with_ewc(blank_ner, examples, ewc, drop=1.5)
+    for call in (
+        lambda: train_nlp_with_ewc(blank_ner, examples, ewc, 0.1),
+        lambda: train_nlp_with_ewc(blank_ner, examples, ewc, dropout=0.1),
+    ):
+        with pytest.raises(TypeError):
+            call()
+    before = params_of(ner.model)
+    losses = {"earlier": 1.0}
+    assert train_nlp_with_ewc(blank_ner, examples, ewc, drop=0.0, sgd=False, losses=losses) is losses
+    assert losses["earlier"] == 1.0 and losses["ner"] > 0
+    for key, value in params_of(ner.model).items():
+        numpy.testing.assert_array_equal(value, before[key])
+    assert set(train_nlp_with_ewc(blank_ner, examples, ewc)) == {"ner"}
+    assert ewc.compute_drift() > 0
 
 
 def test_a_layer_replaced_after_an_update_gets_the_penalty(blank_ner):

@@ -17,12 +17,10 @@ epoch.
 With `replay`, old-domain texts labelled by the reference are mixed in.
 """
 
-from __future__ import annotations
-
 import math
 from itertools import islice
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, List, Optional, Union
+from typing import Callable, Iterator, List, Optional, Union
 
 import spacy
 from spacy.language import Language
@@ -35,20 +33,12 @@ from .utils.pseudo_labels import DEFAULT_REPLAY_RATIO, PseudoLabeller, check_rat
 READER_NAME = "spacy-ewc.PseudoLabelCorpus.v1"
 
 
-def create_pseudo_label_corpus(
-    path: Optional[Union[str, Path]],
-    model: Optional[str] = None,
-    labels: Optional[List[str]] = None,
-    replay: Optional[Union[str, Path]] = None,
-    replay_ratio: float = DEFAULT_REPLAY_RATIO,
-    replay_limit: int = 0,
-    seed: int = 0,
-    gold_preproc: bool = False,
-    max_length: int = 0,
-    limit: int = 0,
-    augmenter: Optional[Callable] = None,
-) -> Callable[[Language], Iterator[Example]]:
+class PseudoLabelCorpus:
     """A `[corpora.train]` reader: `spacy.Corpus.v1` completed with the reference's labels.
+
+    Registered as `spacy-ewc.PseudoLabelCorpus.v1` itself, so its typed arguments are what
+    the config is checked against (confection reads them as types: this module does not
+    postpone annotations). Cheap to construct: the reference is loaded on the first read.
 
     model: the reference pipeline (package name or path), the one the trained components
         are sourced from, e.g. "en_core_web_sm".
@@ -59,30 +49,24 @@ def create_pseudo_label_corpus(
     replay_limit: use the first `replay_limit` replay texts (0: all).
     The other arguments are those of `spacy.Corpus.v1`.
     """
-    return PseudoLabelCorpus(
-        path, model=model, labels=labels, replay=replay, replay_ratio=replay_ratio,
-        replay_limit=replay_limit, seed=seed, gold_preproc=gold_preproc, max_length=max_length,
-        limit=limit, augmenter=augmenter,
-    )
-
-
-class PseudoLabelCorpus:
-    """Reads `path` as `spacy.Corpus` does and completes the examples; cheap to construct,
-    the reference is loaded on the first read."""
 
     def __init__(
         self,
         path: Optional[Union[str, Path]],
-        *,
         model: Optional[str] = None,
-        labels: Optional[Iterable[str]] = None,
+        labels: Optional[List[str]] = None,
         replay: Optional[Union[str, Path]] = None,
         replay_ratio: float = DEFAULT_REPLAY_RATIO,
         replay_limit: int = 0,
         seed: int = 0,
-        **corpus_kwargs,
+        gold_preproc: bool = False,
+        max_length: int = 0,
+        limit: int = 0,
+        augmenter: Optional[Callable] = None,
     ):
-        self.corpus = Corpus(path, **corpus_kwargs)
+        self.corpus = Corpus(
+            path, gold_preproc=gold_preproc, max_length=max_length, limit=limit, augmenter=augmenter
+        )
         self.model = model
         self.labels = labels
         self.replay_ratio = check_ratio(replay_ratio)
@@ -120,5 +104,8 @@ class PseudoLabelCorpus:
         items = islice(fisher_data_reader(self.replay)(nlp), self.replay_limit or None)
         return [item_text(item) for item in items]
 
+
+create_pseudo_label_corpus = PseudoLabelCorpus
+"""The name the reader was registered under before the class itself was."""
 
 __all__ = ["READER_NAME", "PseudoLabelCorpus", "create_pseudo_label_corpus"]

@@ -13,21 +13,19 @@ script needs an ``if __name__ == "__main__":`` guard). Consolidation after a tas
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import List, Optional, Sequence, Tuple
 
 import numpy
-from spacy.language import Language
-from spacy.pipeline import TrainablePipe
 
 from ..checks import check_int
 from ..errors import Errors
 from . import math as ewc_math
-from .ewc import DEFAULT_LAMBDA, DEFAULT_NORMALIZATION, EWC
+from .ewc import DEFAULT_LAMBDA, DEFAULT_NORMALIZATION, EWC, PipeLike
 from .parallel import shard_bounds  # noqa: F401  (re-exported: the CLI's shards)
 
 
 def estimate(
-    pipe: Union[Language, TrainablePipe],
+    pipe: PipeLike,
     data,
     lambda_: float = DEFAULT_LAMBDA,
     pipe_name: Optional[str] = None,

@@ -25,6 +25,9 @@ from .vector_dict import VectorDict
 
 __all__ = ["EWC", "DEFAULT_LAMBDA", "DEFAULT_NORMALIZATION", "LEGACY_NORMALIZATION"]
 
+PipeLike = Union[Language, TrainablePipe]
+"""What `pipe` may be: a Language (the component is `pipe_name`) or the component itself."""
+
 DEFAULT_LAMBDA = 2000.0
 """On the "peak" scale: the smallest round λ that kept the drift of every spaCy component
 type at most 1/5 of plain fine-tuning (benchmarks/results/components.md, docs/lambda.md)."""
@@ -64,8 +67,7 @@ def warn_if_off_scale(lambda_: float, normalize: Optional[str]) -> None:
     """W200 when λ is far above the default scale; W201 when it is far below it on the
     "peak" scale, as a λ tuned on spacy-ewc 0.2's "mean" scale is (0.3 to 30)."""
     if 0.0 < lambda_ < LAMBDA_WARN_BELOW and normalize == DEFAULT_NORMALIZATION:
-        message = Warnings.W201.format(value=lambda_, default=DEFAULT_LAMBDA)
-        warn(message)
+        warn(Warnings.W201.format(value=lambda_, default=DEFAULT_LAMBDA))
     if lambda_ > LAMBDA_WARN_ABOVE:
         warn(Warnings.W200.format(value=lambda_, ratio=lambda_ / DEFAULT_LAMBDA, default=DEFAULT_LAMBDA))
 
@@ -115,12 +117,12 @@ class EWC(EWCState):
     the penalty on the model `Penalty`'s.
     """
 
-    model_type = Union[Language, TrainablePipe]
+    model_type = PipeLike
     """What `pipe` may be (spacy-ewc 0.1.1's name): `typing.get_args(EWC.model_type)`."""
 
     def __init__(
         self,
-        pipe: Union[Language, TrainablePipe],
+        pipe: PipeLike,
         data: Iterable,
         lambda_: float = DEFAULT_LAMBDA,
         pipe_name: Optional[str] = None,
@@ -338,7 +340,7 @@ class EWC(EWCState):
     def from_bytes(
         cls,
         data: bytes,
-        pipe: Union[Language, TrainablePipe],
+        pipe: PipeLike,
         pipe_name: Optional[str] = None,
     ) -> EWC:
         """Load a state from `to_bytes`, after checking it and it against `pipe`'s model."""
@@ -348,7 +350,7 @@ class EWC(EWCState):
     def from_disk(
         cls,
         path: Union[str, Path],
-        pipe: Union[Language, TrainablePipe],
+        pipe: PipeLike,
         pipe_name: Optional[str] = None,
     ) -> EWC:
         """Load a state saved by `to_disk`, after checking its files and it against `pipe`'s model."""
@@ -376,7 +378,7 @@ class EWC(EWCState):
     @classmethod
     def from_parts(
         cls,
-        pipe: Union[Language, TrainablePipe],
+        pipe: PipeLike,
         theta_star: Dict[str, Any],
         fisher_raw: Dict[str, Any],
         n_examples: int,

@@ -12,7 +12,7 @@ for a later step (gradient accumulation).
 from __future__ import annotations
 
 import contextlib
-from typing import Dict, Iterable, List, Optional, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Union
 
 from spacy.language import Language
 from spacy.pipeline import TrainablePipe
@@ -51,16 +51,39 @@ def _optimizer(ewc: EWC, create) -> Optimizer:
     return sgd
 
 
-def _check_step(examples, ewc, vocab, drop) -> list:
+def _check_step(examples, ewc, vocab, update_kwargs) -> list:
     if not isinstance(ewc, EWC):
         raise TypeError(Errors.E056.format(what="ewc", expected="spacy_ewc.EWC", type=type(ewc).__name__))
-    check_fraction(drop, "drop")
+    if "drop" in update_kwargs:
+        check_fraction(update_kwargs["drop"], "drop")
     examples = as_items(examples, "examples", "spaCy Examples", "Example.from_dict(doc, annotations)")
     for i, eg in enumerate(examples):
         if not isinstance(eg, Example):
             raise InvalidDataError(Errors.E203.format(index=i, type=type(eg).__name__))
     check_vocab(examples, vocab, "the training data")
     return examples
+
+
+def _update_with_ewc(
+    pipe: TrainablePipe,
+    update: Callable,
+    create_optimizer: Callable,
+    examples: List[Example],
+    ewc: EWC,
+    update_kwargs: Dict[str, Any],
+) -> Dict[str, float]:
+    """`update(examples, **update_kwargs)` with `ewc`'s penalty on `pipe` applied once; `sgd`
+    as in the module docstring. Returns the losses."""
+    sgd = update_kwargs.get("sgd")
+    if sgd is None:
+        sgd = update_kwargs["sgd"] = _optimizer(ewc, create_optimizer)
+    if update_kwargs.get("losses") is None:
+        update_kwargs["losses"] = {}
+    with ewc_applied(pipe, ewc):
+        update(examples, **update_kwargs)
+        if sgd is False:
+            ewc.apply_ewc_penalty_to_gradients(pipe.model)
+    return update_kwargs["losses"]
 
 
 def trained_components(nlp: Language, pipe: TrainablePipe) -> List[str]:
@@ -88,42 +111,24 @@ def train_ner_with_ewc(
 
     `sgd` as in the module docstring. The loss is recorded under the component's own name.
     """
-    examples = _check_step(examples, ewc, ner.vocab, drop)
-    if sgd is None:
-        sgd = _optimizer(ewc, ner.create_optimizer)
-    losses = {} if losses is None else losses
-    with ewc_applied(ner, ewc):
-        ner.update(examples, drop=drop, sgd=sgd, losses=losses)
-        if sgd is False:
-            ewc.apply_ewc_penalty_to_gradients(ner.model)
-    return losses
+    update_kwargs = {"drop": drop, "sgd": sgd, "losses": losses}
+    examples = _check_step(examples, ewc, ner.vocab, update_kwargs)
+    return _update_with_ewc(ner, ner.update, ner.create_optimizer, examples, ewc, update_kwargs)
 
 
 def train_nlp_with_ewc(
-    nlp: Language,
-    examples: Iterable[Example],
-    ewc: EWC,
-    *,
-    drop: float = 0.0,
-    sgd: Union[Optimizer, None, bool] = None,
-    losses: Optional[Dict[str, float]] = None,
-    **update_kwargs,
+    nlp: Language, examples: Iterable[Example], ewc: EWC, **update_kwargs: Any
 ) -> Dict[str, float]:
     """One `nlp.update` of `ewc`'s component on `examples`, with the EWC penalty.
 
     Only the protected component is updated (as in spacy-ewc 0.1.1), with what its
-    gradient flows through (`trained_components`); `exclude` leaves out more. `sgd` as in
-    the module docstring.
+    gradient flows through (`trained_components`). `update_kwargs` are `Language.update`'s:
+    `drop`, `sgd` (as in the module docstring), `losses`, and `exclude`, which leaves out more.
     """
-    examples = _check_step(examples, ewc, nlp.vocab, drop)
+    examples = _check_step(examples, ewc, nlp.vocab, update_kwargs)
     pipe = nlp.get_pipe(ewc.pipe_name)
     keep = trained_components(nlp, pipe)
-    exclude = set(update_kwargs.pop("exclude", ())) | {n for n in nlp.pipe_names if n not in keep}
-    if sgd is None:
-        sgd = _optimizer(ewc, nlp.resume_training if nlp._optimizer is None else lambda: nlp._optimizer)
-    losses = {} if losses is None else losses
-    with ewc_applied(pipe, ewc):
-        nlp.update(examples, drop=drop, sgd=sgd, losses=losses, exclude=sorted(exclude), **update_kwargs)
-        if sgd is False:
-            ewc.apply_ewc_penalty_to_gradients(pipe.model)
-    return losses
+    exclude = set(update_kwargs.get("exclude", ())) | {n for n in nlp.pipe_names if n not in keep}
+    update_kwargs["exclude"] = sorted(exclude)
+    create = nlp.resume_training if nlp._optimizer is None else lambda: nlp._optimizer
+    return _update_with_ewc(pipe, nlp.update, create, examples, ewc, update_kwargs)

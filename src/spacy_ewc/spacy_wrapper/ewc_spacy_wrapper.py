@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Optional, Union
+import inspect
+from typing import Any, Callable, Iterable, Optional
 
-from spacy.language import Language
 from spacy.pipeline import TrainablePipe
 from thinc.api import Model, Optimizer
 
 from ..errors import Errors
-from ..ewc.ewc import DEFAULT_LAMBDA, EWC, resolve_pipe
+from ..ewc.ewc import DEFAULT_LAMBDA, EWC, PipeLike, resolve_pipe
 from ..ewc.params import unwrap
 
 
@@ -79,7 +79,7 @@ def wrap_pipe(component: TrainablePipe, ewc: EWC) -> TrainablePipe:
 
 
 def protect(
-    pipe: Union[Language, TrainablePipe],
+    pipe: PipeLike,
     data: Iterable,
     lambda_: float = DEFAULT_LAMBDA,
     pipe_name: Optional[str] = None,
@@ -96,22 +96,16 @@ def protect(
     return ewc
 
 
-def create_ewc_pipe(
-    pipe: Union[Language, TrainablePipe],
-    data: Iterable,
-    lambda_: float = DEFAULT_LAMBDA,
-    pipe_name: Optional[str] = None,
-    **ewc_kwargs,
-) -> TrainablePipe:
-    """Wrap the component as `protect` does and return the component (as spacy-ewc 0.1.1).
-
-    The EWC state is reachable as `component.model.ewc`.
-    """
-    ewc = protect(pipe, data, lambda_=lambda_, pipe_name=pipe_name, **ewc_kwargs)
-    return ewc.pipe
+def create_ewc_pipe(*args: Any, **kwargs: Any) -> TrainablePipe:
+    """`protect` with the same arguments, returning the wrapped component instead of the EWC
+    (as spacy-ewc 0.1.1). The EWC state is reachable as `component.model.ewc`."""
+    return protect(*args, **kwargs).pipe
 
 
-def unwrap_pipe(pipe: Union[Language, TrainablePipe], pipe_name: Optional[str] = None) -> None:
+create_ewc_pipe.__signature__ = inspect.signature(protect).replace(return_annotation="TrainablePipe")
+
+
+def unwrap_pipe(pipe: PipeLike, pipe_name: Optional[str] = None) -> None:
     """Remove the EWC wrapper from a component (no-op when it has none)."""
     component, _, _ = resolve_pipe(pipe, pipe_name)
     component.model = unwrap(component.model)
