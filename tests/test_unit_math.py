@@ -153,3 +153,20 @@ def test_vector_dict_keys_are_names_and_copy_is_deep():
     copied["0/W"][0] = 5.0
     assert vd["0/W"][0] == 1.0 and isinstance(copied, VectorDict)
     assert VectorDict({"a": numpy.ones((2, 3)), "b": numpy.ones(4)}).size == 10
+
+
+def test_log_loss_gradient_is_the_derivative_of_minus_log_softmax_at_the_target():
+    scores = numpy.random.default_rng(0).normal(size=(3, 5)).astype("float64")
+    targets = numpy.array([4, 0, -1])
+    d_scores = ewc_math.log_loss_gradient(scores, targets)
+
+    def loss(row, target):
+        return -(row[target] - numpy.log(numpy.exp(row).sum()))
+
+    for i, target in enumerate(targets[:2]):
+        for j in range(scores.shape[1]):
+            step = numpy.zeros(scores.shape[1])
+            step[j] = 1e-6
+            slope = (loss(scores[i] + step, target) - loss(scores[i] - step, target)) / 2e-6
+            assert d_scores[i, j] == pytest.approx(slope, abs=1e-6)
+    assert (d_scores[2] == 0).all()

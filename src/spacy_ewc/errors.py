@@ -403,6 +403,10 @@ class Errors(metaclass=ErrorsWithCodes):
         "Every example is in one batch, so the squares of that batch cannot be unmixed into "
         "per-example squares: use a smaller fisher_batch_size (at most half the examples)."
     )
+    E275 = (
+        "fisher_fused must be True (ner and parser take their predicted targets in the "
+        "backward pass) or False (the default: a prediction pass first), not {value!r}."
+    )
 
     # pseudo-labels and replay (utils/pseudo_labels.py, corpus.py)
     E220 = (

@@ -73,6 +73,7 @@ def create_ewc_callback(
     fisher_batch_size: int = DEFAULT_BATCH_SIZE,
     fisher_tol: Optional[float] = None,
     fisher_block: int = DEFAULT_BLOCK,
+    fisher_fused: bool = False,
 ) -> Callable[[Language], Language]:
     """An [initialize.after_init] callback that turns EWC on for `pipes`.
 
@@ -90,8 +91,9 @@ def create_ewc_callback(
     limit: use the first `limit` texts or examples (0: all).
     progress: a progress bar for each Fisher pass, on stderr when it is a terminal (as
         spaCy's own bars); false silences it.
-    fisher_batch_size, fisher_tol, fisher_block: the Fisher pass (see `spacy_ewc.EWC` and
-        docs/fisher.md): examples per backward pass, and the stopping rule.
+    fisher_batch_size, fisher_tol, fisher_block, fisher_fused: the Fisher pass (see
+        `spacy_ewc.EWC` and docs/fisher.md): examples per backward pass, the stopping rule,
+        and the fused pass (predicted targets of ner and parser from the backward pass).
     """
     if not isinstance(pipes, (list, tuple)) or not pipes or not all(isinstance(p, str) for p in pipes):
         raise ValueError(Errors.E101.format(callback=CALLBACK_NAME, value=pipes))
@@ -103,8 +105,11 @@ def create_ewc_callback(
         raise ValueError(Errors.E105.format(callback=CALLBACK_NAME, values=values, value=normalize))
     if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
         raise ValueError(Errors.E106.format(callback=CALLBACK_NAME, value=limit))
-    check_pass_options(fisher_batch_size, fisher_tol, fisher_block)
-    pass_options = dict(fisher_batch_size=fisher_batch_size, fisher_tol=fisher_tol, fisher_block=fisher_block)
+    check_pass_options(fisher_batch_size, fisher_tol, fisher_block, fisher_fused)
+    pass_options = dict(
+        fisher_batch_size=fisher_batch_size, fisher_tol=fisher_tol, fisher_block=fisher_block,
+        fisher_fused=fisher_fused,
+    )
     read = fisher_data_reader(data)
 
     def enable_ewc(nlp: Language) -> Language:

@@ -59,6 +59,9 @@ def fisher_cli(
         None, "--tol", help="Stop once F changes by less than this over the last block [default: use all]"
     ),
     block: int = Opt(DEFAULT_BLOCK, "--block", help="Examples between two convergence checks"),
+    fused: bool = Opt(
+        False, "--fused", help="ner, parser: predicted targets from the backward pass (no prediction pass)"
+    ),
 ):
     """Estimate the Fisher information of a component on DATA and save θ*, F and λ.
 
@@ -88,7 +91,7 @@ def fisher_cli(
             nlp, items, lambda_, pipe_name,
             fisher=kind, normalize=None if normalize == "none" else normalize,
             offset=start, n_process=n_process, progress=progress_bar("Fisher", silent),
-            fisher_batch_size=batch_size, fisher_tol=tol, fisher_block=block,
+            fisher_batch_size=batch_size, fisher_tol=tol, fisher_block=block, fisher_fused=fused,
         )
         ewc.to_disk(output)
     used = f"{ewc.n_examples} examples" + (", converged" if ewc.converged else "")

@@ -2,8 +2,9 @@
 
 The Fisher is a mean of per-example squared gradients, so shards of the data give partial
 sums that add up to what a single pass gives. Each example is seeded by its global index
-(the parser's built-in dropout then draws the same masks as in one pass), so `estimate` on
-a shard takes the index of its first example as `offset`. `merge` combines shard states;
+(in the two-pass pass, spaCy's built-in state dropout then draws the same masks as in one
+pass; the fused pass has none), so `estimate` on a shard takes the index of its first
+example as `offset`. `merge` combines shard states;
 `n_process` spreads one pass over processes on this machine (started as spaCy's
 `nlp.pipe(n_process=...)` starts them: fork on Linux, spawn elsewhere, where the calling
 script needs an ``if __name__ == "__main__":`` guard). Consolidation after a task is
@@ -40,7 +41,7 @@ def estimate(
 
     With `offset=0` and `n_process=1` it is `EWC(pipe, data, ...)`. `n_process > 1` needs
     a Language: each worker loads a copy of the pipeline and computes one contiguous part.
-    `pass_options` (fisher_batch_size, fisher_tol, fisher_block) are `EWC`'s; with several
+    `pass_options` (fisher_batch_size, fisher_tol, fisher_block, fisher_fused) are `EWC`'s; with several
     processes each part applies them on its own.
     """
     check_int(n_process, "n_process", 1)

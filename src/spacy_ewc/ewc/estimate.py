@@ -6,15 +6,16 @@ command and the config callback, so every path captures, checks and passes alike
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, NamedTuple, Optional, Sequence
+from typing import Any, Callable, Dict, NamedTuple, Optional, Sequence, Union
 
 import numpy
 from spacy.language import Language
 from spacy.pipeline import TrainablePipe
+from spacy.tokens import Doc
 from spacy.training import Example
 
 from ..errors import Errors
-from .fisher import DEFAULT_BATCH_SIZE, DEFAULT_BLOCK, squared_gradient_sums
+from .fisher import FisherPass, squared_gradient_sums
 from .parallel import parallel_sums
 from .params import collect_params, unwrap
 from .vector_dict import VectorDict
@@ -45,22 +46,21 @@ def mean_fisher(sums: Dict[str, Any], n_examples: int, pipe_name: str) -> Vector
 def estimate_fisher(
     component: TrainablePipe,
     pipe_name: str,
-    examples: Sequence[Example],
+    examples: Sequence[Union[Example, Doc]],
     *,
     nlp: Optional[Language] = None,
     seed: int = 0,
     n_process: int = 1,
     progress: Optional[Callable] = None,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    tol: Optional[float] = None,
-    block: int = DEFAULT_BLOCK,
+    options: FisherPass = FisherPass(),
 ) -> FisherEstimate:
-    """θ* (a copy of the current parameters) and the raw Fisher of `examples`.
+    """θ* (a copy of the current parameters) and the raw Fisher of `examples` (raw Docs
+    for the fused pass, `options.fused`).
 
     Example i is seeded with `seed + i` (a shard passes the global index of its first
     example). `n_process > 1` splits the pass into contiguous parts, one per process
-    (needs `nlp`); `progress` wraps the one-process pass's iterator. The pass options
-    are checked by the caller (`EWC._estimate`) and again by `squared_gradient_sums`.
+    (needs `nlp`); `progress` wraps the one-process pass's iterator. `options` are
+    checked by the caller (`EWC._estimate`) and again by `squared_gradient_sums`.
     """
     refs = collect_params(unwrap(component.model), pipe_name)
     theta_star = VectorDict((ref.key, ref.node.get_param(ref.name).copy()) for ref in refs)
@@ -70,12 +70,11 @@ def estimate_fisher(
     examples = list(examples)
     if not examples:
         raise ValueError(Errors.E006)
-    options = {"batch_size": batch_size, "tol": tol, "block": block}
     if n_process > 1:
-        sums = parallel_sums(nlp, pipe_name, examples, seed, min(n_process, len(examples)), **options)
+        sums = parallel_sums(nlp, pipe_name, examples, seed, min(n_process, len(examples)), options)
     else:
         sums = squared_gradient_sums(
-            component, examples, refs, progress=progress, seed=seed, nlp=nlp, **options
+            component, examples, refs, progress=progress, seed=seed, nlp=nlp, options=options
         )
     fisher_raw = mean_fisher(sums, sums.n_examples, pipe_name)
     return FisherEstimate(theta_star, fisher_raw, sums.n_examples, sums.converged, sums.batch_size)

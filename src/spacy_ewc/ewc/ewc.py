@@ -16,7 +16,7 @@ from ..checks import check_int
 from ..errors import Errors, InvalidPipeError, Warnings, warn
 from . import math as ewc_math
 from .estimate import FisherEstimate, estimate_fisher
-from .fisher import DEFAULT_BATCH_SIZE, DEFAULT_BLOCK, check_pass_options, make_examples
+from .fisher import DEFAULT_BATCH_SIZE, DEFAULT_BLOCK, FisherPass, plan_pass
 from .params import ParamRef, collect_params, iter_params, unwrap
 from .penalty import Penalty, labels_of
 from .state import LEGACY_NORMALIZATION, EWCState, normalized
@@ -108,6 +108,9 @@ class EWC(EWCState):
     fisher_tol: stop the pass once F changes by less than this (relative) over the last
         `fisher_block` examples; None uses every example. `n_examples` and `converged`
         say what was used.
+    fisher_fused: True takes the predicted targets of ner and parser from the backward pass
+        itself instead of a prediction pass first: under one training epoch for ner, its
+        protection measured in docs/fisher.md (default False).
 
     `theta_star` and `fisher_matrix` may be replaced at any time; the next update uses them.
     The data and its serialisation are `EWCState`'s, the Fisher pass `estimate_fisher`'s,
@@ -131,10 +134,12 @@ class EWC(EWCState):
         fisher_batch_size: int = DEFAULT_BATCH_SIZE,
         fisher_tol: Optional[float] = None,
         fisher_block: int = DEFAULT_BLOCK,
+        fisher_fused: bool = False,
     ):
         self._estimate(
             pipe, data, lambda_, pipe_name, fisher=fisher, normalize=normalize, progress=progress,
             seed=seed, fisher_batch_size=fisher_batch_size, fisher_tol=fisher_tol, fisher_block=fisher_block,
+            fisher_fused=fisher_fused,
         )
 
     @classmethod
@@ -151,7 +156,7 @@ class EWC(EWCState):
         fisher: str = "auto", normalize: Optional[str] = DEFAULT_NORMALIZATION,
         progress: Optional[Callable] = None, seed: Any = 0, n_process: int = 1,
         fisher_batch_size: Any = DEFAULT_BATCH_SIZE, fisher_tol: Any = None,
-        fisher_block: Any = DEFAULT_BLOCK,
+        fisher_block: Any = DEFAULT_BLOCK, fisher_fused: Any = False,
     ) -> None:
         """Check the arguments, run the Fisher pass (in `n_process` processes) and set up."""
         component, nlp, name = self._resolve(pipe, pipe_name)
@@ -159,13 +164,13 @@ class EWC(EWCState):
         normalize = check_normalize(normalize)
         warn_if_off_scale(lambda_, normalize)
         seed = check_int(seed, "seed", 0)
-        check_pass_options(fisher_batch_size, fisher_tol, fisher_block)
+        options = FisherPass(fisher_batch_size, fisher_tol, fisher_block, fisher_fused).check()
         if n_process > 1 and nlp is None:
             raise ValueError(Errors.E079)
-        examples, kind = make_examples(data, fisher, component, nlp)
+        examples, kind, options = plan_pass(data, fisher, component, nlp, options)
         estimate = estimate_fisher(
             component, name, examples, nlp=nlp, seed=seed, n_process=n_process, progress=progress,
-            batch_size=fisher_batch_size, tol=fisher_tol, block=fisher_block,
+            options=options,
         )
         covered = len(examples) if n_process > 1 else estimate.n_examples
         fields = estimated_fields(

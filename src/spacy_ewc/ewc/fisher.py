@@ -9,7 +9,10 @@ The estimate is the mean of per-example squared gradients: each example its own 
 pass, or batches of examples whose squared gradients are unmixed without bias (see
 `squared_gradient_sums`). Gradients are zeroed in place between passes and removed at the
 end, so no gradient is left for the optimizer to step on. Components that listen to a shared tok2vec, and the
-tok2vec itself, get their backward pass from `listeners.backward_pass`.
+tok2vec itself, get their backward pass from `listeners.backward_pass`. The predicted
+targets come from running the components first (the two-pass pass), or with
+`fisher_fused=True`, for ner and parser, from the backward pass itself (the fused pass,
+`transition.greedy_backward`).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import random
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple, Union
 
 import numpy
 from spacy.language import Language
@@ -43,6 +46,7 @@ from ..readers import token_copy
 from . import math as ewc_math
 from .listeners import backward_pass, loss_components, upstream_of
 from .params import ParamRef, drop_grad, iter_params, unwrap
+from .transition import fusable
 from .vector_dict import VectorDict
 
 FISHER_KINDS = ("auto", "empirical", "predicted")
@@ -55,8 +59,13 @@ def make_examples(
     kind: str,
     pipe: TrainablePipe,
     nlp: Optional[Language],
-) -> Tuple[List[Example], str]:
-    """Turn Examples, Docs, texts or (text, annotations) tuples into Examples for `kind`."""
+    fused: bool = False,
+) -> Tuple[List[Union[Example, Doc]], str]:
+    """Turn Examples, Docs, texts or (text, annotations) tuples into Examples for `kind`.
+
+    fused: the pass takes the predicted targets itself, so the predicted kind gets the raw
+    Docs (an Example would only copy their words) and nothing is run here.
+    """
     if kind not in FISHER_KINDS:
         raise ValueError(Errors.E010.format(kind=kind))
     items = as_items(data, "The Fisher data", "texts, Docs, Examples or (text, annotations) tuples")
@@ -84,7 +93,20 @@ def make_examples(
         for component in components:
             check_labels(component, examples)
         return examples, kind
-    return _predicted_examples(items, pipe, components, nlp), kind
+    raw_docs = [_raw_doc(item, nlp) for item in items]
+    if fused:
+        return raw_docs, kind
+    return _predicted_examples(raw_docs, components, nlp), kind
+
+
+def plan_pass(
+    data: Iterable, kind: str, pipe: TrainablePipe, nlp: Optional[Language], options: FisherPass
+) -> Tuple[List[Union[Example, Doc]], str, FisherPass]:
+    """The Examples (raw Docs for the fused pass), the kind and the options the pass runs
+    with: fused only for the predicted Fisher of a component `fusable` picks."""
+    fused = options.fused and fusable(pipe)
+    examples, kind = make_examples(data, kind, pipe, nlp, fused=fused)
+    return examples, kind, options._replace(fused=fused and kind == "predicted")
 
 
 def _is_supported(item) -> bool:
@@ -104,20 +126,19 @@ def _tokenizer(nlp: Optional[Language]):
     return nlp.make_doc
 
 
+def _raw_doc(item, nlp: Optional[Language]) -> Doc:
+    """The unannotated tokens of a text, Doc, Example or (text, annotations) tuple."""
+    if isinstance(item, str):
+        return _tokenizer(nlp)(item)
+    if isinstance(item, tuple):
+        return _tokenizer(nlp)(item[0])
+    return token_copy(item.x if isinstance(item, Example) else item)
+
+
 def _predicted_examples(
-    items: Sequence, pipe: TrainablePipe, components: Sequence[TrainablePipe], nlp: Optional[Language]
+    raw_docs: List[Doc], components: Sequence[TrainablePipe], nlp: Optional[Language]
 ) -> List[Example]:
     """Examples whose references are what the pipeline predicts, up to the last of `components`."""
-    raw_docs = []
-    for item in items:
-        if isinstance(item, str):
-            raw_docs.append(_tokenizer(nlp)(item))
-        elif isinstance(item, tuple):
-            raw_docs.append(_tokenizer(nlp)(item[0]))
-        elif isinstance(item, Example):
-            raw_docs.append(token_copy(item.x))
-        else:
-            raw_docs.append(token_copy(item))
     annotated = _annotate([token_copy(d) for d in raw_docs], components, nlp)
     for component in components:
         if isinstance(component, TextCategorizer):
@@ -277,36 +298,54 @@ data is small), so unmixing the batch squares divides by 1 − c ≥ 0.875 at wo
 DEFAULT_BLOCK = 64
 
 
-def check_pass_options(batch_size, tol, block) -> None:
-    """Refuse batch sizes, tolerances and blocks that cannot run."""
+def check_pass_options(batch_size, tol, block, fused=False) -> None:
+    """Refuse batch sizes, tolerances, blocks and fused flags that cannot run."""
     if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(Errors.E270.format(value=batch_size))
     if tol is not None and (isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 < tol < 1):
         raise ValueError(Errors.E271.format(value=tol))
     if isinstance(block, bool) or not isinstance(block, int) or block < 1:
         raise ValueError(Errors.E272.format(value=block))
+    if not isinstance(fused, bool):
+        raise ValueError(Errors.E275.format(value=fused))
+
+
+class FisherPass(NamedTuple):
+    """How the Fisher pass runs (docs/fisher.md), as `EWC`'s `fisher_*` keywords say.
+
+    batch_size: examples per backward pass, at most (1: per-example); tol, block: the
+    stopping rule (tol None: every example); fused: predicted targets from the backward
+    pass of a `transition.fusable` component (`plan_pass` keeps it only where it applies).
+    """
+
+    batch_size: int = DEFAULT_BATCH_SIZE
+    tol: Optional[float] = None
+    block: int = DEFAULT_BLOCK
+    fused: bool = False
+
+    def check(self) -> FisherPass:
+        check_pass_options(*self)
+        return self
 
 
 def squared_gradient_sums(
     pipe: TrainablePipe,
-    examples: Sequence[Example],
+    examples: Sequence[Union[Example, Doc]],
     refs: Sequence[ParamRef],
     update=None,
     progress=None,
     seed: int = 0,
     nlp: Optional[Language] = None,
-    *,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    tol: Optional[float] = None,
-    block: int = DEFAULT_BLOCK,
+    options: FisherPass = FisherPass(),
 ) -> FisherSums:
     """Σ over examples of g², each g the gradient of one example's loss alone (estimated
-    from batch gradients when `batch_size` > 1).
+    from batch gradients when `options.batch_size` > 1).
 
     `update(examples)` runs the backward pass (default: `listeners.backward_pass`, which is
-    ``pipe.update`` with no optimizer and no dropout unless the component shares a tok2vec;
-    that needs `nlp`); `progress` wraps the example iterator (for example ``tqdm``).
-    Gradients the pass leaves on the other components it updates are removed too.
+    ``pipe.update`` with no optimizer and no dropout, or the greedy pass with `options.fused`;
+    a component that shares a tok2vec needs `nlp`); `progress` wraps the example iterator
+    (for example ``tqdm``). Gradients the pass leaves on the other components it updates
+    are removed too.
 
     batch_size > 1: one backward pass per batch of examples dealt at random (seeded by
     `seed`), and Σ g_i² recovered from the batch squares without bias
@@ -318,11 +357,11 @@ def squared_gradient_sums(
     a fair sample. A batch is seeded by the index of its first example in `examples`, so
     batches of one give the per-example sums in any order.
     """
-    check_pass_options(batch_size, tol, block)
+    batch_size, tol, block, fused = options.check()
     examples = list(examples)
     components = loss_components(pipe, nlp)
     if update is None:
-        update = backward_pass(pipe, nlp)
+        update = backward_pass(pipe, nlp, fused)
     touched = list(refs) + [
         ref for c in components if c is not pipe for ref in iter_params(unwrap(c.model))
     ]

@@ -6,11 +6,12 @@ and sends its gradients back there. So a backward pass of such a component needs
 tok2vec's forward pass first, and the importance of the tok2vec's own weights comes from
 the losses of the components listening to it.
 
-`backward_pass(pipe, nlp)` returns the per-example update the Fisher pass runs:
+`backward_pass(pipe, nlp, fused)` returns the backward pass the Fisher pass runs on a batch:
 
-* a component with its own encoder (ner, senter in en_core_web_sm): ``pipe.update``;
+* a component with its own encoder (ner, senter in en_core_web_sm): ``pipe.update``, or
+  with `fused` the greedy pass of `transition.greedy_backward`;
 * a listening component: the tok2vec's forward pass (no gradient goes back to it), then
-  ``pipe.update``;
+  the same;
 * a `Tok2Vec` component: its forward pass, ``update`` of every enabled listening
   component, then one backward pass of the summed gradients into the tok2vec.
 """
@@ -18,18 +19,25 @@ the losses of the components listening to it.
 from __future__ import annotations
 
 import contextlib
-from typing import Callable, List, Optional, Sequence
+from typing import Callable, Iterable, List, Optional, Sequence, Union
 
 from spacy.language import Language
 from spacy.pipeline import TrainablePipe
 from spacy.pipeline.tok2vec import Tok2Vec, Tok2VecListener
+from spacy.tokens import Doc
 from spacy.training import Example
 from thinc.api import set_dropout_rate
 
 from ..errors import Errors
+from .transition import greedy_backward
 
-Update = Callable[[List[Example]], None]
+Update = Callable[[List[Union[Example, Doc]]], None]
 
+
+def input_docs(batch: Iterable[Union[Example, Doc]]) -> List[Doc]:
+    """The Docs a forward pass reads: the Examples' predicted Docs, or the Docs themselves
+    (the fused pass takes raw Docs: it needs no reference)."""
+    return [item.predicted if isinstance(item, Example) else item for item in batch]
 
 
 def listeners_in(pipe: TrainablePipe) -> List[Tok2VecListener]:
@@ -89,29 +97,36 @@ def loss_components(pipe: TrainablePipe, nlp: Optional[Language]) -> List[Traina
     return components
 
 
-def backward_pass(pipe: TrainablePipe, nlp: Optional[Language]) -> Update:
-    """One example's backward pass for the Fisher of `pipe`: gradients, no optimizer step."""
+def backward_pass(pipe: TrainablePipe, nlp: Optional[Language], fused: bool = False) -> Update:
+    """A batch's backward pass for the Fisher of `pipe`: gradients, no optimizer step.
+
+    fused: a transition-based component's targets are its own greedy actions, taken in the
+    backward pass (`transition.greedy_backward`), so the batch may be raw Docs.
+    """
     if isinstance(pipe, Tok2Vec):
         return _encoder_pass(pipe, loss_components(pipe, nlp))
-    upstream = upstream_of(pipe, nlp)
-    if upstream is not None:
-        return _listener_pass(pipe, upstream)
 
-    def update(batch: List[Example]) -> None:
-        pipe.update(batch, drop=0.0, sgd=None, losses={})
-
-    return update
-
-
-def _listener_pass(pipe: TrainablePipe, tok2vec: Tok2Vec) -> Update:
-    """Feed the listeners the tok2vec's output; the gradients that come back are dropped."""
-
-    def update(batch: List[Example]) -> None:
-        docs = [eg.predicted for eg in batch]
-        with _fed_listeners(tok2vec, docs, tok2vec.model.predict(docs), _no_gradient):
+    def update(batch: List[Union[Example, Doc]]) -> None:
+        if fused:
+            greedy_backward(pipe, input_docs(batch))
+        else:
             pipe.update(batch, drop=0.0, sgd=None, losses={})
 
+    upstream = upstream_of(pipe, nlp)
+    if upstream is not None:
+        return _listener_pass(update, upstream)
     return update
+
+
+def _listener_pass(update: Update, tok2vec: Tok2Vec) -> Update:
+    """Feed the listeners the tok2vec's output; the gradients that come back are dropped."""
+
+    def fed_update(batch: List[Union[Example, Doc]]) -> None:
+        docs = input_docs(batch)
+        with _fed_listeners(tok2vec, docs, tok2vec.model.predict(docs), _no_gradient):
+            update(batch)
+
+    return fed_update
 
 
 def _encoder_pass(tok2vec: Tok2Vec, components: Sequence[TrainablePipe]) -> Update:

@@ -164,6 +164,20 @@ def consolidate(
     return out
 
 
+def log_loss_gradient(scores: numpy.ndarray, targets: numpy.ndarray) -> numpy.ndarray:
+    """d loss / d scores of −log softmax(scores)[target], row by row: softmax − one-hot.
+
+    spaCy's transition loss (`cpu_log_loss`) when the target is the one zero-cost action.
+    A target of −1 (no valid action) gives a zero row, as spaCy skips such a state.
+    """
+    d_scores = numpy.exp(scores - scores.max(axis=1, keepdims=True))
+    d_scores /= d_scores.sum(axis=1, keepdims=True)
+    rows = numpy.arange(len(targets))
+    d_scores[rows, targets] -= 1.0
+    d_scores[numpy.asarray(targets) < 0] = 0.0
+    return d_scores
+
+
 def same_batch_pairs(batch_sizes: Iterable[int]) -> int:
     """Ordered pairs of distinct examples that share a batch: Σ b(b − 1)."""
     return sum(int(b) * (int(b) - 1) for b in batch_sizes)

@@ -10,17 +10,18 @@ from __future__ import annotations
 import multiprocessing
 import tempfile
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import spacy
 from spacy.language import Language
-from spacy.tokens import DocBin
+from spacy.tokens import Doc, DocBin
 from spacy.training import Example
 
 from ..checks import check_int
 from ..errors import Errors
 from . import math as ewc_math
-from .fisher import FisherSums, squared_gradient_sums
+from .fisher import FisherPass, FisherSums, squared_gradient_sums
+from .listeners import input_docs
 from .params import collect_params, unwrap
 
 
@@ -33,7 +34,8 @@ def shard_bounds(n_items: int, shard: int, n_shards: int) -> Tuple[int, int]:
 
 
 def parallel_sums(
-    nlp: Language, pipe_name: str, examples: Sequence[Example], offset: int, n_process: int, **options
+    nlp: Language, pipe_name: str, examples: Sequence[Union[Example, Doc]], offset: int, n_process: int,
+    options: FisherPass,
 ) -> FisherSums:
     """Σ g² over `examples`, split into `n_process` contiguous parts, one per process.
 
@@ -48,8 +50,9 @@ def parallel_sums(
         for shard in range(n_process):
             start, end = shard_bounds(len(examples), shard, n_process)
             part = examples[start:end]
-            jobs.append((str(model_dir), pipe_name, _doc_bytes(eg.x for eg in part),
-                         _doc_bytes(eg.y for eg in part), offset + start, unsaved, options))
+            references = None if options.fused else _doc_bytes(eg.y for eg in part)
+            jobs.append((str(model_dir), pipe_name, _doc_bytes(input_docs(part)), references,
+                         offset + start, unsaved, options))
         with multiprocessing.get_context().Pool(n_process) as pool:
             parts = pool.starmap(_shard_sums, jobs)
     sums = FisherSums(ewc_math.add(part for part, _, _, _ in parts))
@@ -88,17 +91,18 @@ def _doc_bytes(docs) -> bytes:
 
 
 def _shard_sums(
-    model_dir: str, pipe_name: str, x_bytes: bytes, y_bytes: bytes, offset: int, unsaved: Dict,
-    options: Dict,
+    model_dir: str, pipe_name: str, x_bytes: bytes, y_bytes: Optional[bytes], offset: int, unsaved: Dict,
+    options: FisherPass,
 ) -> Tuple[Dict, int, Optional[bool], int]:
     """Worker: Σ g² of one shard (and its count, convergence, batch size), with the
     pipeline loaded from `model_dir`."""
     nlp = spacy.load(model_dir)
     component = nlp.get_pipe(pipe_name)
     restore_attrs(component.model, unsaved)
-    predicted: List = list(DocBin().from_bytes(x_bytes).get_docs(nlp.vocab))
-    reference: List = list(DocBin().from_bytes(y_bytes).get_docs(nlp.vocab))
-    examples = [Example(x, y) for x, y in zip(predicted, reference)]
+    examples: List = list(DocBin().from_bytes(x_bytes).get_docs(nlp.vocab))
+    if y_bytes is not None:
+        reference = DocBin().from_bytes(y_bytes).get_docs(nlp.vocab)
+        examples = [Example(x, y) for x, y in zip(examples, reference)]
     refs = collect_params(component.model, pipe_name)
-    sums = squared_gradient_sums(component, examples, refs, seed=offset, nlp=nlp, **options)
+    sums = squared_gradient_sums(component, examples, refs, seed=offset, nlp=nlp, options=options)
     return dict(sums), sums.n_examples, sums.converged, sums.batch_size
