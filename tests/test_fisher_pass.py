@@ -14,7 +14,13 @@ from thinc.api import Model
 
 from spacy_ewc import EWC
 from spacy_ewc.ewc import math as ewc_math
-from spacy_ewc.ewc.fisher import check_pass_options
+from spacy_ewc.ewc.fisher import (
+    DEFAULT_BATCH_SIZE,
+    FUSED_BATCH_SIZE,
+    FisherPass,
+    check_pass_options,
+    plan_pass,
+)
 from spacy_ewc.ewc.listeners import _fed_listeners
 from spacy_ewc.ewc.params import drop_grad, iter_params, unwrap
 from spacy_ewc.ewc.transition import greedy_backward
@@ -173,6 +179,33 @@ def test_fused_pass_leaves_no_gradient_and_changes_nothing(nlp, fisher_texts, pi
     per_example = [EWC(nlp, fisher_texts[:8], fisher_batch_size=1, seed=seed, **options) for seed in (0, 3)]
     for key, value in per_example[0].fisher_raw.items():
         numpy.testing.assert_allclose(per_example[1].fisher_raw[key], value, rtol=1e-5, atol=1e-12)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("pipe_name,kind,fused,batch_size", [
+    ("ner", "predicted", True, FUSED_BATCH_SIZE),
+    ("ner", "empirical", False, DEFAULT_BATCH_SIZE),
+    ("parser", "predicted", False, DEFAULT_BATCH_SIZE),
+])
+def test_default_pass_is_fused_for_ners_predicted_fisher_only(nlp, fisher_texts, pipe_name, kind, fused,
+                                                              batch_size):
+    pipe = nlp.get_pipe(pipe_name)
+    data = fisher_texts[:4]
+    if kind == "empirical":
+        data = [Example(nlp.make_doc(doc.text), doc) for doc in nlp.pipe(data)]
+    _, found, options = plan_pass(data, kind, pipe, nlp, FisherPass())
+    assert (found, options.fused, options.batch_size) == (kind, fused, batch_size)
+    _, _, explicit = plan_pass(data, kind, pipe, nlp, FisherPass(batch_size=3, fused=not fused))
+    assert explicit.batch_size == 3 and explicit.fused is (kind == "predicted" and not fused)
+
+
+@pytest.mark.slow
+def test_state_says_whether_the_pass_was_fused(nlp, fisher_texts, tmp_path):
+    for fused in (True, False):
+        ewc = EWC(nlp, fisher_texts[:16], fisher="predicted", fisher_fused=fused)
+        assert ewc.fisher_fused is fused
+        ewc.to_disk(tmp_path / str(fused))
+        assert EWC.from_disk(tmp_path / str(fused), nlp).fisher_fused is fused
 
 
 @pytest.mark.parametrize("options", [

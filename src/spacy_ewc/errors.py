@@ -386,8 +386,8 @@ class Errors(metaclass=ErrorsWithCodes):
 
     # Fisher pass options (fisher branch, E270-E289)
     E270 = (
-        "fisher_batch_size must be an integer >= 1 (1: one backward pass per example), not "
-        "{value!r}."
+        "fisher_batch_size must be an integer >= 1 (1: one backward pass per example) or None "
+        "(the default: 16 for the fused pass, 8 otherwise), not {value!r}."
     )
     E271 = (
         "fisher_tol must be None (use every example) or a number between 0 and 1, the "
@@ -405,7 +405,8 @@ class Errors(metaclass=ErrorsWithCodes):
     )
     E275 = (
         "fisher_fused must be True (ner and parser take their predicted targets in the "
-        "backward pass) or False (the default: a prediction pass first), not {value!r}."
+        "backward pass), False (a prediction pass first) or None (the default: fused for ner "
+        "only), not {value!r}."
     )
 
     # pseudo-labels and replay (utils/pseudo_labels.py, corpus.py)

@@ -44,7 +44,7 @@ from .checks import check_folder_name
 from .errors import Errors, Warnings, warn
 from .ewc import math as ewc_math
 from .ewc.ewc import DEFAULT_LAMBDA, DEFAULT_NORMALIZATION, check_lambda
-from .ewc.fisher import DEFAULT_BATCH_SIZE, DEFAULT_BLOCK, FISHER_KINDS, check_pass_options
+from .ewc.fisher import DEFAULT_BLOCK, FISHER_KINDS, check_pass_options
 from .ewc.listeners import shared_encoder
 from .readers import is_raw, iter_items
 from .serialize import STATES_DIR
@@ -70,10 +70,10 @@ def create_ewc_callback(
     normalize: Normalization = DEFAULT_NORMALIZATION,
     limit: int = 0,
     progress: bool = True,
-    fisher_batch_size: int = DEFAULT_BATCH_SIZE,
+    fisher_batch_size: Optional[int] = None,
     fisher_tol: Optional[float] = None,
     fisher_block: int = DEFAULT_BLOCK,
-    fisher_fused: bool = False,
+    fisher_fused: Optional[bool] = None,
 ) -> Callable[[Language], Language]:
     """An [initialize.after_init] callback that turns EWC on for `pipes`.
 

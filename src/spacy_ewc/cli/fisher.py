@@ -10,7 +10,7 @@ from wasabi import msg
 from ..errors import Errors
 from ..ewc.continual import estimate, shard_bounds
 from ..ewc.ewc import DEFAULT_LAMBDA, DEFAULT_NORMALIZATION
-from ..ewc.fisher import DEFAULT_BATCH_SIZE, DEFAULT_BLOCK
+from ..ewc.fisher import DEFAULT_BLOCK
 from ..readers import check_path, read_items
 from ._util import (
     Arg,
@@ -52,15 +52,17 @@ def fisher_cli(
     ),
     limit: int = Opt(0, "--limit", help="Use the first N items of DATA (0: all)"),
     silent: bool = Opt(False, "--silent", help="No progress bar or progress messages"),
-    batch_size: int = Opt(
-        DEFAULT_BATCH_SIZE, "--batch-size", "-b", help="Examples per backward pass (1: per-example)"
+    batch_size: Optional[int] = Opt(
+        None, "--batch-size", "-b",
+        help="Examples per backward pass (1: per-example) [default: 16 with the fused pass, else 8]",
     ),
     tol: Optional[float] = Opt(
         None, "--tol", help="Stop once F changes by less than this over the last block [default: use all]"
     ),
     block: int = Opt(DEFAULT_BLOCK, "--block", help="Examples between two convergence checks"),
-    fused: bool = Opt(
-        False, "--fused", help="ner, parser: predicted targets from the backward pass (no prediction pass)"
+    fused: Optional[bool] = Opt(
+        None, "--fused/--no-fused",
+        help="ner, parser: predicted targets from the backward pass (no prediction pass) [default: ner only]",
     ),
 ):
     """Estimate the Fisher information of a component on DATA and save θ*, F and λ.

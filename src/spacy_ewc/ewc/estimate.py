@@ -23,13 +23,15 @@ from .vector_dict import VectorDict
 
 class FisherEstimate(NamedTuple):
     """θ*, the mean of per-example squared gradients, the examples used, whether the pass
-    converged (None: no stopping rule) and its examples per backward pass."""
+    converged (None: no stopping rule), its examples per backward pass and whether it was
+    the fused pass."""
 
     theta_star: VectorDict
     fisher_raw: VectorDict
     n_examples: int
     converged: Optional[bool]
-    batch_size: int
+    batch_size: Optional[int]
+    fused: Optional[bool] = None
 
 
 def mean_fisher(sums: Dict[str, Any], n_examples: int, pipe_name: str) -> VectorDict:
@@ -77,4 +79,6 @@ def estimate_fisher(
             component, examples, refs, progress=progress, seed=seed, nlp=nlp, options=options
         )
     fisher_raw = mean_fisher(sums, sums.n_examples, pipe_name)
-    return FisherEstimate(theta_star, fisher_raw, sums.n_examples, sums.converged, sums.batch_size)
+    return FisherEstimate(
+        theta_star, fisher_raw, sums.n_examples, sums.converged, sums.batch_size, bool(options.fused)
+    )

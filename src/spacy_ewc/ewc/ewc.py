@@ -16,7 +16,7 @@ from ..checks import check_int
 from ..errors import Errors, InvalidPipeError, Warnings, warn
 from . import math as ewc_math
 from .estimate import FisherEstimate, estimate_fisher
-from .fisher import DEFAULT_BATCH_SIZE, DEFAULT_BLOCK, FisherPass, plan_pass
+from .fisher import DEFAULT_BLOCK, FisherPass, plan_pass
 from .params import ParamRef, collect_params, iter_params, unwrap
 from .penalty import Penalty, labels_of
 from .state import LEGACY_NORMALIZATION, EWCState, normalized
@@ -84,6 +84,7 @@ def estimated_fields(estimate: FisherEstimate, **settings: Any) -> Dict[str, Any
     return dict(
         settings, theta_star=estimate.theta_star, fisher_matrix=fisher_matrix, fisher_scale=fisher_scale,
         n_examples=estimate.n_examples, converged=estimate.converged, fisher_batch_size=estimate.batch_size,
+        fisher_fused=estimate.fused,
     )
 
 
@@ -102,15 +103,16 @@ class EWC(EWCState):
     normalize: "peak" (default: F divided by the mean of its arrays' largest entries, the
         scale on which one λ protects every component type alike), "mean" (the scale of
         spacy-ewc ≤ 0.2), "max", or None for the raw Fisher.
-    fisher_batch_size: examples per backward pass of the Fisher pass, at most (default 8,
-        at least 8 batches); 1 is the per-example pass, more the batched estimator, which
-        is unbiased and about twice as fast (docs/fisher.md).
+    fisher_batch_size: examples per backward pass of the Fisher pass, at most (default None:
+        16 for the fused pass, 8 otherwise; at least 8 batches); 1 is the per-example pass,
+        more the batched estimator, which is unbiased and faster (docs/fisher.md).
     fisher_tol: stop the pass once F changes by less than this (relative) over the last
         `fisher_block` examples; None uses every example. `n_examples` and `converged`
         say what was used.
     fisher_fused: True takes the predicted targets of ner and parser from the backward pass
-        itself instead of a prediction pass first: under one training epoch for ner, its
-        protection measured in docs/fisher.md (default False).
+        itself instead of a prediction pass first, False never; the default (None) does it
+        for ner only, where it costs under one training epoch and protects as the
+        per-example pass does (docs/fisher.md).
 
     `theta_star` and `fisher_matrix` may be replaced at any time; the next update uses them.
     The data and its serialisation are `EWCState`'s, the Fisher pass `estimate_fisher`'s,
@@ -131,10 +133,10 @@ class EWC(EWCState):
         normalize: Optional[str] = DEFAULT_NORMALIZATION,
         progress: Optional[Callable] = None,
         seed: int = 0,
-        fisher_batch_size: int = DEFAULT_BATCH_SIZE,
+        fisher_batch_size: Optional[int] = None,
         fisher_tol: Optional[float] = None,
         fisher_block: int = DEFAULT_BLOCK,
-        fisher_fused: bool = False,
+        fisher_fused: Optional[bool] = None,
     ):
         self._estimate(
             pipe, data, lambda_, pipe_name, fisher=fisher, normalize=normalize, progress=progress,
@@ -155,8 +157,8 @@ class EWC(EWCState):
         self, pipe: Any, data: Iterable, lambda_: Any, pipe_name: Optional[str], *,
         fisher: str = "auto", normalize: Optional[str] = DEFAULT_NORMALIZATION,
         progress: Optional[Callable] = None, seed: Any = 0, n_process: int = 1,
-        fisher_batch_size: Any = DEFAULT_BATCH_SIZE, fisher_tol: Any = None,
-        fisher_block: Any = DEFAULT_BLOCK, fisher_fused: Any = False,
+        fisher_batch_size: Any = None, fisher_tol: Any = None,
+        fisher_block: Any = DEFAULT_BLOCK, fisher_fused: Any = None,
     ) -> None:
         """Check the arguments, run the Fisher pass (in `n_process` processes) and set up."""
         component, nlp, name = self._resolve(pipe, pipe_name)

@@ -10,8 +10,8 @@ pass, or batches of examples whose squared gradients are unmixed without bias (s
 `squared_gradient_sums`). Gradients are zeroed in place between passes and removed at the
 end, so no gradient is left for the optimizer to step on. Components that listen to a shared tok2vec, and the
 tok2vec itself, get their backward pass from `listeners.backward_pass`. The predicted
-targets come from running the components first (the two-pass pass), or with
-`fisher_fused=True`, for ner and parser, from the backward pass itself (the fused pass,
+targets come from running the components first (the two-pass pass), or, for ner by default
+and for the parser with `fisher_fused=True`, from the backward pass itself (the fused pass,
 `transition.greedy_backward`).
 """
 
@@ -46,7 +46,7 @@ from ..readers import token_copy
 from . import math as ewc_math
 from .listeners import backward_pass, loss_components, upstream_of
 from .params import ParamRef, drop_grad, iter_params, unwrap
-from .transition import fusable
+from .transition import fusable, fused_by_default
 from .vector_dict import VectorDict
 
 FISHER_KINDS = ("auto", "empirical", "predicted")
@@ -103,10 +103,12 @@ def plan_pass(
     data: Iterable, kind: str, pipe: TrainablePipe, nlp: Optional[Language], options: FisherPass
 ) -> Tuple[List[Union[Example, Doc]], str, FisherPass]:
     """The Examples (raw Docs for the fused pass), the kind and the options the pass runs
-    with: fused only for the predicted Fisher of a component `fusable` picks."""
-    fused = options.fused and fusable(pipe)
+    with: fused only for the predicted Fisher of a component `fusable` picks (by default
+    only ner's, `fused_by_default`), and the batch size that goes with the pass."""
+    wanted = fused_by_default(pipe) if options.fused is None else options.fused
+    fused = wanted and fusable(pipe)
     examples, kind = make_examples(data, kind, pipe, nlp, fused=fused)
-    return examples, kind, options._replace(fused=fused and kind == "predicted")
+    return examples, kind, options.resolve(fused and kind == "predicted")
 
 
 def _is_supported(item) -> bool:
@@ -291,41 +293,53 @@ class FisherSums(VectorDict):
 
 
 DEFAULT_BATCH_SIZE = 8
-"""Examples per backward pass of the Fisher pass, at most (benchmarks/results/fisher_cost.md)."""
+"""Examples per backward pass of the two-pass Fisher pass, at most (benchmarks/results/fisher_cost.md)."""
+FUSED_BATCH_SIZE = 16
+"""Examples per backward pass of the fused pass, at most (benchmarks/results/fisher_cost.md)."""
 MIN_BATCHES = 8
 """The pass deals the examples into at least this many batches (fewer, smaller ones when the
 data is small), so unmixing the batch squares divides by 1 − c ≥ 0.875 at worst."""
 DEFAULT_BLOCK = 64
 
 
-def check_pass_options(batch_size, tol, block, fused=False) -> None:
-    """Refuse batch sizes, tolerances, blocks and fused flags that cannot run."""
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+def check_pass_options(batch_size, tol, block, fused=None) -> None:
+    """Refuse batch sizes, tolerances, blocks and fused flags that cannot run (None: the default)."""
+    bad_size = isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1
+    if batch_size is not None and bad_size:
         raise ValueError(Errors.E270.format(value=batch_size))
     if tol is not None and (isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 < tol < 1):
         raise ValueError(Errors.E271.format(value=tol))
     if isinstance(block, bool) or not isinstance(block, int) or block < 1:
         raise ValueError(Errors.E272.format(value=block))
-    if not isinstance(fused, bool):
+    if fused is not None and not isinstance(fused, bool):
         raise ValueError(Errors.E275.format(value=fused))
 
 
 class FisherPass(NamedTuple):
     """How the Fisher pass runs (docs/fisher.md), as `EWC`'s `fisher_*` keywords say.
 
-    batch_size: examples per backward pass, at most (1: per-example); tol, block: the
-    stopping rule (tol None: every example); fused: predicted targets from the backward
-    pass of a `transition.fusable` component (`plan_pass` keeps it only where it applies).
+    batch_size: examples per backward pass, at most (1: per-example; None: FUSED_BATCH_SIZE
+    for the fused pass, else DEFAULT_BATCH_SIZE); tol, block: the stopping rule (tol None:
+    every example); fused: predicted targets from the backward pass of a
+    `transition.fusable` component (None: for ner only; `plan_pass` keeps it only where it
+    applies).
     """
 
-    batch_size: int = DEFAULT_BATCH_SIZE
+    batch_size: Optional[int] = None
     tol: Optional[float] = None
     block: int = DEFAULT_BLOCK
-    fused: bool = False
+    fused: Optional[bool] = None
 
     def check(self) -> FisherPass:
         check_pass_options(*self)
         return self
+
+    def resolve(self, fused: bool) -> FisherPass:
+        """These options for a pass that is fused or not, the batch size made explicit."""
+        size = self.batch_size
+        if size is None:
+            size = FUSED_BATCH_SIZE if fused else DEFAULT_BATCH_SIZE
+        return self._replace(batch_size=size, fused=fused)
 
 
 def squared_gradient_sums(
@@ -357,7 +371,7 @@ def squared_gradient_sums(
     a fair sample. A batch is seeded by the index of its first example in `examples`, so
     batches of one give the per-example sums in any order.
     """
-    batch_size, tol, block, fused = options.check()
+    batch_size, tol, block, fused = options.check().resolve(bool(options.fused))
     examples = list(examples)
     components = loss_components(pipe, nlp)
     if update is None:

@@ -69,6 +69,7 @@ class EWCState:
         labels: Optional[Tuple[str, ...]] = None,
         converged: Optional[bool] = None,
         fisher_batch_size: Optional[int] = None,
+        fisher_fused: Optional[bool] = None,
     ):
         self._revision = 0
         self.pipe_name, self.lambda_ = pipe_name, lambda_
@@ -80,6 +81,7 @@ class EWCState:
         self.shards = [tuple(r) for r in shards] if shards is not None else None
         self._labels = labels
         self.converged, self.fisher_batch_size = converged, fisher_batch_size
+        self.fisher_fused = fisher_fused
 
     def _invalidate(self) -> None:
         self._revision = getattr(self, "_revision", 0) + 1
@@ -123,7 +125,9 @@ class EWCState:
             "labels": list(self._labels) if self._labels is not None else None,
             "keys": keys,
             "shapes": [list(self.theta_star[key].shape) for key in keys],
-            "fisher_pass": {"batch_size": self.fisher_batch_size, "converged": self.converged},
+            "fisher_pass": {
+                "batch_size": self.fisher_batch_size, "converged": self.converged, "fused": self.fisher_fused,
+            },
         }
 
     def _arrays(self) -> Dict[str, Any]:
@@ -171,6 +175,7 @@ class EWCState:
             "labels": labels,
             "converged": fisher_pass.get("converged"),
             "fisher_batch_size": fisher_pass.get("batch_size", 1),
+            "fisher_fused": fisher_pass.get("fused", False),
         }
 
     @staticmethod

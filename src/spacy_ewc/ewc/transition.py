@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import List
 
 import numpy
-from spacy.pipeline import TrainablePipe
+from spacy.pipeline import EntityRecognizer, TrainablePipe
 from spacy.pipeline.transition_parser import Parser
 from spacy.tokens import Doc
 from thinc.api import set_dropout_rate
@@ -31,6 +31,13 @@ def fusable(pipe: TrainablePipe) -> bool:
     spurious ambiguity), so its fused Fisher weighs other actions than its two-pass one.
     """
     return isinstance(pipe, Parser) and int(pipe.cfg.get("beam_width", 1)) < 2
+
+
+def fused_by_default(pipe: TrainablePipe) -> bool:
+    """Whether the fused pass is `pipe`'s default: a greedy ner, whose fused Fisher is spaCy's
+    own loss on its predictions (benchmarks/results/fisher_cost.md). The parser's is not the
+    same quantity as its two-pass one, so it stays an option there."""
+    return isinstance(pipe, EntityRecognizer) and fusable(pipe)
 
 
 def greedy_backward(pipe: Parser, docs: List[Doc]) -> list:
