@@ -6,7 +6,7 @@ from .serialize import load_pipeline, save_pipeline
 from .spacy_wrapper import EWCModelWrapper, create_ewc_pipe, protect
 from .utils.pseudo_labels import RECIPE_LAMBDA, add_pseudo_labels
 
-__version__ = "0.3.0"
+__version__ = "0.3.1"
 
 __all__ = [
     "EWC",
