@@ -59,7 +59,7 @@ clean:
 # docs/recipe.md). EWC_LAMBDA=0 trains the same way without the penalty; RECIPE=0 without
 # pseudo-labels and replay.
 DISEASE_OUT ?= training/disease
-EWC_LAMBDA ?= 200
+EWC_LAMBDA ?= 160
 # RECIPE=0 trains without pseudo-labels and replay (with EWC_LAMBDA=0: plain fine-tuning).
 RECIPE ?= 1
 RECIPE_OFF := --corpora.train.labels '[]' --corpora.train.replay_ratio 0 --corpora.dev.labels '[]'
