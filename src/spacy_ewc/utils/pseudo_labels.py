@@ -26,8 +26,9 @@ CATS_FACTORIES = ("textcat_multilabel",)
 # The recipe's defaults, picked on development data (docs/recipe.md): replayed old-domain
 # examples per new training example, and the EWC strength to protect with, on the default
 # "peak" scale of F. The benchmark's pick is λ = 1 on spacy-ewc 0.2's "mean" scale with
-# 6 epochs and averaged weights; for ner the two scales differ by a factor c = 287 (the
-# benchmark's Fisher) to 387 (the example's), so 1 on "mean" is 287 to 387 on "peak".
+# 6 epochs and averaged weights; for ner the two scales differ by a factor c = 256 (the
+# benchmark's fused Fisher; 287 two-pass) to 387 (the example's), so 1 on "mean" is 256 to
+# 387 on "peak" (docs/recipe.md).
 DEFAULT_REPLAY_RATIO = 0.25
 RECIPE_LAMBDA = 300.0
 
