@@ -94,6 +94,27 @@ train-disease: $(NCBI) corpus/wiki/heldout.spacy
 	$(PY) -m spacy evaluate $(DISEASE_OUT)/model-best corpus/wiki/heldout.spacy \
 		--output $(DISEASE_OUT)/scores-old-labels.json
 
+# `make train-disease-second`: not EWC, for comparison (docs/recipe.md, "A second component"):
+# DISEASE in a second ner (configs/ner_disease_second.cfg) before the untouched original one,
+# scored the same way as train-disease.
+SECOND_OUT ?= training/disease-second
+# Old-domain paragraphs replayed without entities per training sentence.
+SECOND_REPLAY ?= 0.25
+
+.PHONY: train-disease-second
+
+corpus/base/config.cfg: | $(MODEL)
+	$(PY) -c "import spacy; spacy.load('en_core_web_sm').to_disk('corpus/base')"
+
+train-disease-second: $(NCBI) corpus/wiki/heldout.spacy corpus/base/config.cfg
+	$(PY) -m spacy train configs/ner_disease_second.cfg --output $(SECOND_OUT) --paths.base corpus/base \
+		--paths.train corpus/ncbi/train.spacy --paths.dev corpus/ncbi/devel.spacy \
+		--paths.fisher $(DATA)/wikipedia_summaries/extracts_en.txt --corpora.train.replay_ratio $(SECOND_REPLAY)
+	$(PY) -m spacy evaluate $(SECOND_OUT)/model-best corpus/ncbi/test.spacy \
+		--output $(SECOND_OUT)/scores-disease.json
+	$(PY) -m spacy evaluate $(SECOND_OUT)/model-best corpus/wiki/heldout.spacy \
+		--output $(SECOND_OUT)/scores-old-labels.json
+
 # `make project`: the same steps as train-disease and bench through project.yml (a spaCy
 # project): `spacy project run all` with the corpora in DATA and λ = EWC_LAMBDA.
 .PHONY: project

@@ -207,8 +207,8 @@ def setup_method(spec: dict, nlp, examples: List[Example]) -> tuple:
         if spec.get("replay"):
             replay = [doc.text for doc in load_docs(from_cache / "fisher_wiki.spacy", nlp.vocab)]
         with nlp.select_pipes(enable=["ner"]):
-            examples = add_pseudo_labels(examples, nlp, replay=replay, replay_ratio=spec.get("replay", 0.0),
-                                         seed=spec["settings"]["seed"])
+            examples = add_pseudo_labels(examples, nlp, labels=spec.get("pseudo_labels"), replay=replay,
+                                         replay_ratio=spec.get("replay", 0.0), seed=spec["settings"]["seed"])
         info["pseudo_entities"] = sum(len(eg.reference.ents) for eg in examples)
         info["replayed"] = len(examples) - spec["settings"]["n_train"]
     if method == "ewc":
@@ -257,10 +257,30 @@ def run_method(spec: dict) -> dict:
     eval_start = time.perf_counter()
     averaged = spec.get("averages") and spec["method"] != "original"
     with nlp.use_params(sgd.averages) if averaged else contextlib.nullcontext():
+        if spec.get("second_component"):
+            nlp = second_component(nlp, spec["second_component"])
         result.update(evaluate(nlp, s, data_dir, cache))
     result["eval_s"] = round(time.perf_counter() - eval_start, 2)
     result["job_s"] = round(time.perf_counter() - start, 2)
     return result
+
+
+def second_component(trained, where: str):
+    """The original pipeline with `trained`'s ner (its current weights) added before or after
+    its own ner; the later one keeps the entities the earlier sets. "before, new label only"
+    keeps only the new label's entities of the trained ner before the original runs."""
+    combined = spacy.load(MODEL)
+    combined.add_pipe("ner", name="ner_new", source=trained, **{where.split(",")[0]: "ner"})
+    combined.get_pipe("ner_new").from_bytes(trained.get_pipe("ner").to_bytes())
+    if where.endswith("new label only"):
+        combined.add_pipe("bench_keep_new_label", after="ner_new")
+    return combined
+
+
+@spacy.Language.component("bench_keep_new_label")
+def keep_new_label(doc):
+    doc.ents = [ent for ent in doc.ents if ent.label_ == NEW_LABEL]
+    return doc
 
 
 def evaluate(nlp, s: dict, data_dir: Path, cache: Path) -> Dict[str, object]:

@@ -53,6 +53,7 @@ FULL = {
     "replay_ratios": [0.25, 0.5, 1], "replay_lambdas": [0.3, 1], "replay_lambda_ratios": [0.25],
     "replay_epochs": [(6, 0.25, 0.3)], "replay_averaged": [(0.25, 0.3)],
     "recipe_averaged": [(3, 0.1), (3, 1), (6, 0.3), (6, 1)], "self_training": True,
+    "second_component": True,
 }
 # The settings a single job depends on (the rest only says which jobs to run).
 JOB_SETTINGS = ("n_train", "n_devel", "n_test", "n_wikigold", "n_fisher_wiki", "n_fisher_ncbi",
@@ -66,6 +67,7 @@ QUICK = {
     "per_array_lambdas": [], "per_array_pseudo_lambdas": [], "peak_lambdas": [2000],
     "replay_ratios": [0.5], "replay_lambdas": [1], "replay_lambda_ratios": [0.5], "replay_epochs": [],
     "replay_averaged": [], "recipe_averaged": [(4, 0.3)], "self_training": False,
+    "second_component": False,
 }
 
 
@@ -170,6 +172,19 @@ def plan(settings: dict) -> List[dict]:
         for averaged in (False, True):
             run("self-training (pseudo + replay, DISEASE gold removed)" + (", averaged" if averaged else ""),
                 "plain", pseudo=True, replay=r, self_training=True, averages=averaged, group="diagnostics")
+    if settings.get("second_component"):
+        recipe = f"EWC + pseudo + replay {r:g} λ=1, 6 epochs"
+        for trained, where in (("plain", "before"), ("plain", "after"), ("plain", "before, new label only"),
+                               (recipe, "before"), (recipe, "before, new label only")):
+            place = where.replace("before", "before the original").replace("after", "after the original")
+            method, extra = ("plain", {}) if trained == "plain" else (
+                "ewc", {"source": "wiki", "pseudo": True, "replay": r, "epochs": 6, "lambda": 1})
+            run(f"second ner component ({trained}, {place}), averaged", method, averages=True,
+                second_component=where, group="alternatives", **extra)
+        for n, ratio in ((epochs, r), (6, r), (epochs, 0.5), (epochs, 1.0), (6, 1.0)):
+            run(f"second ner component (plain + replay {ratio:g} without entities, {n} epochs, "
+                "before the original), averaged", "plain", pseudo=True, pseudo_labels=[], replay=ratio,
+                epochs=n, averages=True, second_component="before", group="alternatives")
     return jobs
 
 

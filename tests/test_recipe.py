@@ -18,6 +18,7 @@ import spacy_ewc
 from spacy_ewc.corpus import PseudoLabelCorpus
 
 CONFIG = Path(__file__).resolve().parents[1] / "configs" / "ner_disease_ewc.cfg"
+SECOND_CONFIG = CONFIG.with_name("ner_disease_second.cfg")
 BATCHER = "test-spacy-ewc.recording_batcher.v1"
 SEEN = []  # the examples of each epoch, as the batcher saw them
 # An NCBI-disease training sentence where en_core_web_sm predicts "Huntington" inside the
@@ -100,6 +101,43 @@ def test_spacy_train_examples_carry_reference_entities_and_gold_wins(tmp_path, n
         ]
     trained = spacy.load(tmp_path / "out" / "model-last")
     assert NEW_LABEL in trained.get_pipe("ner").labels
+
+
+@pytest.mark.slow
+def test_second_component_config_trains_a_copy_and_keeps_the_original(tmp_path, nlp, fisher_texts):
+    """configs/ner_disease_second.cfg: ner_disease learns from the gold and from replayed text
+    without entities; the frozen original ner is a separate object and keeps its weights."""
+    gold = ncbi_examples(nlp, "train", 12, seed=3)
+    DocBin(docs=[eg.reference for eg in gold]).to_disk(tmp_path / "train.spacy")
+    DocBin(docs=[eg.reference for eg in ncbi_examples(nlp, "devel", 4)]).to_disk(tmp_path / "dev.spacy")
+    (tmp_path / "old.txt").write_text("\n".join(fisher_texts[:10]), encoding="utf8")
+    nlp.to_disk(tmp_path / "base")
+    SEEN.clear()
+    train(SECOND_CONFIG, tmp_path / "out", overrides={
+        "paths.base": str(tmp_path / "base"),
+        "paths.train": str(tmp_path / "train.spacy"),
+        "paths.dev": str(tmp_path / "dev.spacy"),
+        "paths.fisher": str(tmp_path / "old.txt"),
+        "corpora.train.replay_ratio": 0.5,
+        "training.max_steps": 2,
+        "training.eval_frequency": 2,
+        "training.batcher.@batchers": BATCHER,
+        "training.batcher.size": 5000,
+    })
+    epoch = SEEN[0]
+    by_text = {eg.reference.text: eg.reference for eg in epoch}
+    replayed = [by_text[text] for text in fisher_texts[:10] if text in by_text]
+    assert len(replayed) == math.ceil(0.5 * len(gold)) and all(not doc.ents for doc in replayed)
+    for eg in gold:
+        assert ents(by_text[eg.reference.text]) == ents(eg.reference)
+    trained = spacy.load(tmp_path / "out" / "model-last")
+    names = trained.pipe_names
+    assert names.index("ner_disease") < names.index("ner")
+    assert NEW_LABEL in trained.get_pipe("ner_disease").labels
+    original = nlp.get_pipe("ner").model
+    kept, taught = (trained.get_pipe(name).model for name in ("ner", "ner_disease"))
+    assert kept.to_bytes() == original.to_bytes()
+    assert taught.to_bytes() != original.to_bytes()
 
 
 @pytest.mark.slow
