@@ -45,6 +45,26 @@ def recording_batcher(size, tolerance, discard_oversize, get_length=None):
     return record
 
 
+def train_tiny(config, tmp_path, gold, dev, old_texts, **overrides):
+    """Two steps of `spacy train` on `gold`, replaying `old_texts` at 0.5; the batcher records
+    what each epoch saw in SEEN."""
+    DocBin(docs=[eg.reference for eg in gold]).to_disk(tmp_path / "train.spacy")
+    DocBin(docs=[eg.reference for eg in dev]).to_disk(tmp_path / "dev.spacy")
+    (tmp_path / "old.txt").write_text("\n".join(old_texts), encoding="utf8")
+    SEEN.clear()
+    train(config, tmp_path / "out", overrides={
+        "paths.train": str(tmp_path / "train.spacy"),
+        "paths.dev": str(tmp_path / "dev.spacy"),
+        "paths.fisher": str(tmp_path / "old.txt"),
+        "corpora.train.replay_ratio": 0.5,
+        "training.max_steps": 2,
+        "training.eval_frequency": 2,
+        "training.batcher.@batchers": BATCHER,
+        "training.batcher.size": 5000,
+        **overrides,
+    })
+
+
 def huntington_example(vocab):
     tags = ["O"] * len(HUNTINGTON)
     tags[4:6] = [f"B-{NEW_LABEL}", f"I-{NEW_LABEL}"]
@@ -62,20 +82,7 @@ def overlaps(span, spans):
 @pytest.mark.slow
 def test_spacy_train_examples_carry_reference_entities_and_gold_wins(tmp_path, nlp, fisher_texts):
     gold = [huntington_example(nlp.vocab)] + ncbi_examples(nlp, "train", 24, seed=3)
-    DocBin(docs=[eg.reference for eg in gold]).to_disk(tmp_path / "train.spacy")
-    DocBin(docs=[eg.reference for eg in ncbi_examples(nlp, "devel", 6)]).to_disk(tmp_path / "dev.spacy")
-    (tmp_path / "old.txt").write_text("\n".join(fisher_texts[:20]), encoding="utf8")
-    SEEN.clear()
-    train(CONFIG, tmp_path / "out", overrides={
-        "paths.train": str(tmp_path / "train.spacy"),
-        "paths.dev": str(tmp_path / "dev.spacy"),
-        "paths.fisher": str(tmp_path / "old.txt"),
-        "corpora.train.replay_ratio": 0.5,
-        "training.max_steps": 2,
-        "training.eval_frequency": 2,
-        "training.batcher.@batchers": BATCHER,
-        "training.batcher.size": 5000,
-    })
+    train_tiny(CONFIG, tmp_path, gold, ncbi_examples(nlp, "devel", 6), fisher_texts[:20])
     epoch = SEEN[0]
     assert len(SEEN) > 1 and all(len(other) == len(epoch) for other in SEEN)
     seen = {tuple(t.text for t in eg.reference): eg.reference for eg in epoch}
@@ -108,22 +115,9 @@ def test_second_component_config_trains_a_copy_and_keeps_the_original(tmp_path, 
     """configs/ner_disease_second.cfg: ner_disease learns from the gold and from replayed text
     without entities; the frozen original ner is a separate object and keeps its weights."""
     gold = ncbi_examples(nlp, "train", 12, seed=3)
-    DocBin(docs=[eg.reference for eg in gold]).to_disk(tmp_path / "train.spacy")
-    DocBin(docs=[eg.reference for eg in ncbi_examples(nlp, "devel", 4)]).to_disk(tmp_path / "dev.spacy")
-    (tmp_path / "old.txt").write_text("\n".join(fisher_texts[:10]), encoding="utf8")
     nlp.to_disk(tmp_path / "base")
-    SEEN.clear()
-    train(SECOND_CONFIG, tmp_path / "out", overrides={
-        "paths.base": str(tmp_path / "base"),
-        "paths.train": str(tmp_path / "train.spacy"),
-        "paths.dev": str(tmp_path / "dev.spacy"),
-        "paths.fisher": str(tmp_path / "old.txt"),
-        "corpora.train.replay_ratio": 0.5,
-        "training.max_steps": 2,
-        "training.eval_frequency": 2,
-        "training.batcher.@batchers": BATCHER,
-        "training.batcher.size": 5000,
-    })
+    train_tiny(SECOND_CONFIG, tmp_path, gold, ncbi_examples(nlp, "devel", 4), fisher_texts[:10],
+               **{"paths.base": str(tmp_path / "base")})
     epoch = SEEN[0]
     by_text = {eg.reference.text: eg.reference for eg in epoch}
     replayed = [by_text[text] for text in fisher_texts[:10] if text in by_text]
