@@ -266,7 +266,22 @@ def short_name(r: dict) -> str:
         return f"L2 {lam}"
     if r["family"] == "legacy":
         return f"0.1.1 {lam}"
+    if r["family"] == "second":
+        return second_short_name(r["name"])
     return {"plain": "plain", "pseudo": "pseudo", "rehearsal": "rehearsal"}.get(r["family"], r["name"])
+
+
+def second_short_name(name: str) -> str:
+    """"second ner component (plain + replay 1 without entities, 6 epochs, before the
+    original), averaged" -> "r=1 ∅ 6 ep, before"."""
+    inner = name[name.index("(") + 1:name.rindex(")")]
+    trained, *rest = inner.split(", ")
+    where = " ".join(part.replace(" the original", "") for part in rest if "the original" in part)
+    epochs = next((part.replace(" epochs", " ep") for part in rest if part.endswith("epochs")), "")
+    trained = ("EWC+pseudo" if trained.startswith("EWC") else
+               "r=" + trained.split("replay ")[1].split()[0] + " ∅" if "replay" in trained else trained)
+    only = " new only" if "new label only" in inner else ""
+    return f"{trained}{' ' + epochs if epochs else ''}, {where}{only}"
 
 
 def plot(table: List[dict], meta: dict, path: Path, best: Optional[dict]) -> None:
