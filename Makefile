@@ -94,9 +94,9 @@ train-disease: $(NCBI) corpus/wiki/heldout.spacy
 	$(PY) -m spacy evaluate $(DISEASE_OUT)/model-best corpus/wiki/heldout.spacy \
 		--output $(DISEASE_OUT)/scores-old-labels.json
 
-# `make train-disease-second`: not EWC, for comparison (docs/recipe.md, "A second component"):
-# DISEASE in a second ner (configs/ner_disease_second.cfg) before the untouched original one,
-# scored the same way as train-disease.
+# `make train-disease-second`: not EWC, for comparison (docs/recipe.md, "Not EWC: a second
+# component"): DISEASE in a second ner (configs/ner_disease_second.cfg) before the untouched
+# original one, scored the same way as train-disease.
 SECOND_OUT ?= training/disease-second
 # Old-domain paragraphs replayed without entities per training sentence.
 SECOND_REPLAY ?= 0.25
