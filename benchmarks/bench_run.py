@@ -266,12 +266,12 @@ def run_method(spec: dict) -> dict:
 
 
 def second_component(trained, where: str):
-    """The original pipeline with `trained`'s ner (its current weights) added before or after
-    its own ner; the later one keeps the entities the earlier sets. "before, new label only"
-    keeps only the new label's entities of the trained ner before the original runs."""
+    """The original pipeline with `trained`'s ner added before or after its own ner; the
+    later one keeps the entities the earlier sets. Sourcing shares the component object, so
+    it runs with `trained`'s current (averaged) weights. "before, new label only" keeps only
+    the new label's entities of the trained ner before the original runs."""
     combined = spacy.load(MODEL)
     combined.add_pipe("ner", name="ner_new", source=trained, **{where.split(",")[0]: "ner"})
-    combined.get_pipe("ner_new").from_bytes(trained.get_pipe("ner").to_bytes())
     if where.endswith("new label only"):
         combined.add_pipe("bench_keep_new_label", after="ner_new")
     return combined
